@@ -1,0 +1,140 @@
+"""Runs one GraphQL request against a named schema: document cache, operation checks, execution.
+
+Transport (HTTP, WebSocket) calls `process()` and maps the `Outcome.kind` to its own status codes;
+it never touches graphql-core directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.conf import settings
+from graphql import GraphQLError, OperationDefinitionNode, execute
+from graphql.execution.values import get_variable_values
+
+from django_graphql_auto.execution import errors
+from django_graphql_auto.execution.context import RequestContext
+from django_graphql_auto.execution.documents import DocumentCache
+from django_graphql_auto.schema.builder import SchemaBundle
+from django_graphql_auto.schema.registry import get_schema
+
+OutcomeKind = Literal[
+    "ok",  # executed; payload has "data" (and maybe "errors")
+    "parse_error",  # the document does not parse (code GRAPHQL_PARSE_FAILED)
+    "validation_error",  # the document is invalid for the schema (GRAPHQL_VALIDATION_FAILED)
+    "request_error",  # unknown operation name, several operations without a name,
+    # variables that do not coerce (BAD_USER_INPUT): nothing was executed
+    "operation_not_allowed",  # e.g. a mutation over GET: nothing was executed
+]
+
+
+@dataclass
+class Outcome:
+    kind: OutcomeKind
+    payload: dict[str, Any] = field(default_factory=dict)  # {"data": ..., "errors": [...]}
+    operation_type: str | None = None  # "query", "mutation", "subscription" once known
+
+
+def _follow_debug(value: bool | None) -> bool:
+    return bool(settings.DEBUG) if value is None else bool(value)
+
+
+def documents(bundle: SchemaBundle) -> DocumentCache:
+    cache = bundle.extras.get("documents")
+    if cache is None:
+        cache = DocumentCache(
+            bundle.schema,
+            bundle.config["DOCUMENT_CACHE_SIZE"],
+            introspection=_follow_debug(bundle.config["INTROSPECTION"]),
+        )
+        bundle.extras["documents"] = cache
+    return cache
+
+
+def _failure(
+    kind: OutcomeKind, error_list: list[GraphQLError] | tuple, code: str, show: bool
+) -> Outcome:
+    return Outcome(
+        kind,
+        {
+            "errors": [
+                errors.format_error(e, default_code=code, show_internal=show) for e in error_list
+            ]
+        },
+    )
+
+
+def _operation(document: Any, operation_name: str | None) -> OperationDefinitionNode | str:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) == 1:
+            return operations[0]
+        if not operations:
+            return "The document contains no operation."
+        return "The document has several operations: send an operationName."
+    for operation in operations:
+        if operation.name and operation.name.value == operation_name:
+            return operation
+    return f"Unknown operation named '{operation_name}'."
+
+
+def process(
+    schema_name: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    operation_name: str | None = None,
+    *,
+    request: Any = None,
+    allowed_operations: frozenset[str] = frozenset({"query", "mutation"}),
+) -> Outcome:
+    """Parse (cached), check the operation type, validate (cached), execute; never raises for bad
+    client input. Every error in `payload["errors"]` carries `extensions.code`."""
+    bundle = get_schema(schema_name)
+    show = _follow_debug(bundle.config["DEBUG_ERRORS"])
+    cache = documents(bundle)
+    document = cache.parse(query)
+    if document.node is None:
+        return _failure("parse_error", document.parse_errors, errors.GRAPHQL_PARSE_FAILED, show)
+    operation = _operation(document.node, operation_name)
+    if isinstance(operation, str):
+        return _failure("request_error", [GraphQLError(operation)], errors.BAD_USER_INPUT, show)
+    operation_type = operation.operation.value
+    if operation_type not in allowed_operations:
+        message = f"{operation_type.capitalize()} operations are not allowed here."
+        outcome = _failure(
+            "operation_not_allowed", [GraphQLError(message)], errors.BAD_USER_INPUT, show
+        )
+        outcome.operation_type = operation_type
+        return outcome
+    validation_errors = cache.validate(query, document)
+    if validation_errors:
+        outcome = _failure(
+            "validation_error", validation_errors, errors.GRAPHQL_VALIDATION_FAILED, show
+        )
+        outcome.operation_type = operation_type
+        return outcome
+    coerced = get_variable_values(
+        bundle.schema, operation.variable_definitions or (), variables or {}
+    )
+    if isinstance(coerced, list):
+        outcome = _failure("request_error", coerced, errors.BAD_USER_INPUT, show)
+        outcome.operation_type = operation_type
+        return outcome
+    result = execute(
+        bundle.schema,
+        document.node,
+        variable_values=variables or {},
+        operation_name=operation_name,
+        context_value=RequestContext(request=request, bundle=bundle),
+    )
+    payload: dict[str, Any] = {}
+    if result.errors:
+        payload["errors"] = [
+            # Execution errors without a code of their own (a non-null field resolved to null,
+            # a value the scalar could not serialize) are the server's fault.
+            errors.format_error(e, default_code=errors.INTERNAL_SERVER_ERROR, show_internal=show)
+            for e in result.errors
+        ]
+    payload["data"] = result.data
+    return Outcome("ok", payload, operation_type)

@@ -1,0 +1,230 @@
+"""Turns a selection tree into querysets whose SQL count depends on the query's shape only.
+
+For each level of the selection:
+- to-one relations become `select_related` joins when the policy does not restrict the target's
+  rows and the level needs no annotations; otherwise a `Prefetch` over the visible rows;
+- to-many relations become a `Prefetch` carrying the level's own filters, ordering, row rules
+  and window (Django slices prefetched querysets per parent with a window function);
+- `<relation>_count` fields become one correlated COUNT subquery annotation;
+- only the selected columns are loaded (`only()`), plus the keys the joins need.
+Prefetched rows are stored under a slot named after the response path (`paths.slot_name`), which
+is where the field resolvers read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from django_graphql_auto.execution.errors import bad_input
+from django_graphql_auto.execution.filtering import FilterCompiler
+from django_graphql_auto.execution.ordering import compile_ordering
+from django_graphql_auto.execution.paths import slot_name
+from django_graphql_auto.execution.selection import Selection
+from django_graphql_auto.permissions import VIEW
+from django_graphql_auto.schema.metadata import ModelSchema, RelationField
+
+
+@dataclass
+class _Level:
+    only: set[str] = field(default_factory=set)
+    select_related: set[str] = field(default_factory=set)
+    prefetches: list[Prefetch] = field(default_factory=list)
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+
+def _size(value: Any, argument: str, default: int, maximum: int) -> int:
+    if value is None:
+        return default
+    if value < 1 or value > maximum:
+        raise bad_input(f"'{argument}' must be between 1 and {maximum} (got {value}).", argument)
+    return value
+
+
+class Planner:
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.bundle = ctx.bundle
+        self.case = ctx.bundle.case
+
+    # Arguments ---------------------------------------------------------------------------------
+
+    def _arg(self, arguments: dict[str, Any], name: str) -> Any:
+        return arguments.get(self.case(name))
+
+    def filtered(self, ms: ModelSchema, queryset: QuerySet, arguments: dict[str, Any]) -> QuerySet:
+        """Visible rows narrowed by `filters` and ordered by `order_by` (tiebreak on pk)."""
+        filters = self._arg(arguments, "filters")
+        if filters:
+            queryset = queryset.filter(
+                FilterCompiler(self.ctx, self.case("filters")).compile(ms, filters)
+            )
+        ordering = compile_ordering(
+            self.ctx, ms, self._arg(arguments, "order_by"), self.case("order_by")
+        )
+        return queryset.order_by(*ordering)
+
+    def window(self, ms: ModelSchema, arguments: dict[str, Any]) -> tuple[int, int]:
+        config = ms.config
+        limit_name, offset_name = self.case("limit"), self.case("offset")
+        limit = _size(
+            arguments.get(limit_name),
+            limit_name,
+            config["DEFAULT_PAGE_SIZE"],
+            config["MAX_PAGE_SIZE"],
+        )
+        offset = arguments.get(offset_name) or 0
+        if offset < 0:
+            raise bad_input(f"'{offset_name}' may not be negative (got {offset}).", offset_name)
+        return offset, offset + limit
+
+    # Root operations ---------------------------------------------------------------------------
+
+    def single(self, ms: ModelSchema, pk: Any, selection: Selection) -> Any:
+        queryset = self.ctx.visible(ms.model).filter(pk=pk)
+        queryset = self.shape(ms, queryset, selection.children, (selection.key,))
+        rows = list(queryset[:1])
+        return rows[0] if rows else None
+
+    def many(self, ms: ModelSchema, selection: Selection) -> list[Any]:
+        start, stop = self.window(ms, selection.arguments)
+        queryset = self.filtered(ms, self.ctx.visible(ms.model), selection.arguments)
+        queryset = self.shape(ms, queryset, selection.children, (selection.key,))
+        return list(queryset[start:stop])
+
+    def page(self, ms: ModelSchema, selection: Selection) -> dict[str, Any]:
+        config = ms.config
+        page_name, size_name = self.case("page"), self.case("page_size")
+        page = selection.arguments.get(page_name)
+        page = 1 if page is None else page
+        if page < 1:
+            raise bad_input(f"'{page_name}' counts from 1 (got {page}).", page_name)
+        size = _size(
+            selection.arguments.get(size_name),
+            size_name,
+            config["DEFAULT_PAGE_SIZE"],
+            config["MAX_PAGE_SIZE"],
+        )
+        base = self.filtered(ms, self.ctx.visible(ms.model), selection.arguments)
+        start = (page - 1) * size
+        items: dict[str, list[Any]] = {}
+        for items_selection in selection.child(self.case("items")):
+            path = (selection.key, items_selection.key)
+            queryset = self.shape(ms, base, items_selection.children, path)
+            items[items_selection.key] = list(queryset[start : start + size])
+        page_info = None
+        if selection.child(self.case("page_info")):
+            total = base.order_by().count()
+            pages = ceil(total / size)
+            page_info = {
+                "total_count": total,
+                "page": page,
+                "page_size": size,
+                "total_pages": pages,
+                "has_next_page": page < pages,
+                "has_previous_page": page > 1 and pages > 0,
+            }
+        return {"items": items, "page_info": page_info}
+
+    # Shaping one level ---------------------------------------------------------------------------
+
+    def shape(
+        self,
+        ms: ModelSchema,
+        queryset: QuerySet,
+        children: tuple[Selection, ...],
+        path: tuple[str, ...],
+        keep: tuple[str, ...] = (),
+    ) -> QuerySet:
+        level = _Level(only={ms.info.pk_name, *keep})
+        self._collect(ms, children, path, "", level)
+        if level.select_related:
+            queryset = queryset.select_related(*sorted(level.select_related))
+        if level.prefetches:
+            queryset = queryset.prefetch_related(*level.prefetches)
+        if level.annotations:
+            queryset = queryset.annotate(**level.annotations)
+        return queryset.only(*sorted(level.only))
+
+    def _collect(
+        self,
+        ms: ModelSchema,
+        children: tuple[Selection, ...],
+        path: tuple[str, ...],
+        prefix: str,
+        level: _Level,
+    ) -> None:
+        for selection in children:
+            name = selection.name
+            if name == ms.id_name:
+                continue
+            if name in ms.scalars:
+                scalar = ms.scalars[name]
+                self.ctx.require_field(ms.model, scalar.name)
+                level.only.add(prefix + scalar.name)
+            elif name in ms.relations:
+                self._relation(ms, ms.relations[name], selection, path, prefix, level)
+            elif name in ms.counts:
+                relation = ms.counts[name].relation
+                self.ctx.require_field(ms.model, relation.name, "count")
+                self.ctx.require(relation.target, VIEW)
+                slot = slot_name((*path, selection.key), "c")
+                level.annotations[slot] = self._count(relation, selection.arguments)
+
+    def _relation(
+        self,
+        ms: ModelSchema,
+        relation: RelationField,
+        selection: Selection,
+        path: tuple[str, ...],
+        prefix: str,
+        level: _Level,
+    ) -> None:
+        self.ctx.require_field(ms.model, relation.name)
+        self.ctx.require(relation.target, VIEW)
+        target = self.bundle.models[relation.target]
+        info = relation.info
+        sub_path = (*path, selection.key)
+        lookup = prefix + info.name
+        if info.forward and not info.many:
+            level.only.add(lookup)  # the FK column the join or prefetch matches on
+        if relation.many:
+            start, stop = self.window(target, selection.arguments)
+            rows = self.filtered(target, self.ctx.visible(relation.target), selection.arguments)
+            keep = (info.remote_name,) if info.kind == "reverse_foreign_key" else ()
+            rows = self.shape(target, rows, selection.children, sub_path, keep)[start:stop]
+            level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
+            return
+        needs_annotations = any(c.name in target.counts for c in selection.children)
+        if self.ctx.joinable(relation.target) and not needs_annotations:
+            level.select_related.add(lookup)
+            level.only.add(f"{lookup}__{target.info.pk_name}")
+            self._collect(target, selection.children, sub_path, f"{lookup}__", level)
+            return
+        keep = (info.remote_name,) if info.kind == "reverse_one_to_one" else ()
+        rows = self.shape(
+            target, self.ctx.visible(relation.target), selection.children, sub_path, keep
+        )
+        level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
+
+    def _count(self, relation: RelationField, arguments: dict[str, Any]) -> Any:
+        target = self.bundle.models[relation.target]
+        rows = self.ctx.visible(relation.target)
+        filters = self._arg(arguments, "filters")
+        if filters:
+            rows = rows.filter(
+                FilterCompiler(self.ctx, self.case("filters")).compile(target, filters)
+            )
+        remote = relation.info.remote_name
+        counted = (
+            rows.filter(**{remote: OuterRef("pk")})
+            .order_by()
+            .values(remote)
+            .annotate(gqa_n=Count("pk", distinct=True))
+            .values("gqa_n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

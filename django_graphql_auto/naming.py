@@ -1,0 +1,84 @@
+"""Every generated GraphQL name comes from here, so snake/camel switching is one decision.
+
+Names are built in snake_case first; `NameCase.apply()` converts them when `NAME_CASE` is
+"camel". Type names are always PascalCase.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_IRREGULAR = {
+    "person": "people",
+    "child": "children",
+    "man": "men",
+    "woman": "women",
+    "mouse": "mice",
+    "goose": "geese",
+    "foot": "feet",
+    "tooth": "teeth",
+    "datum": "data",
+    "criterion": "criteria",
+    "analysis": "analyses",
+}
+_UNCOUNTABLE = {"series", "species", "news", "information", "equipment", "data", "sheep", "fish"}
+
+
+def pluralize(word: str) -> str:
+    """English plural of a snake_case word (only the last part is inflected)."""
+    head, _, last = word.rpartition("_")
+    prefix = f"{head}_" if head else ""
+    lower = last.lower()
+    if lower in _UNCOUNTABLE:
+        plural = last
+    elif lower in _IRREGULAR:
+        plural = _IRREGULAR[lower]
+    elif re.search(r"[^aeiou]y$", lower):
+        plural = last[:-1] + "ies"
+    elif re.search(r"(s|x|z|ch|sh)$", lower):
+        plural = last + "es"
+    elif re.search(r"[^f]fe$", lower):
+        plural = last[:-2] + "ves"
+    elif re.search(r"[^aeiouf]f$", lower) and lower not in {"chef", "chief", "roof", "proof"}:
+        plural = last[:-1] + "ves"
+    else:
+        plural = last + "s"
+    return prefix + plural
+
+
+def snake_case(name: str) -> str:
+    """`BlogPost` -> `blog_post`, `HTTPLog` -> `http_log`."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return name.lower()
+
+
+def camel_case(name: str) -> str:
+    """`total_count` -> `totalCount`; leading underscores are kept."""
+    stripped = name.lstrip("_")
+    lead = name[: len(name) - len(stripped)]
+    first, *rest = stripped.split("_")
+    return lead + first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def pascal_case(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
+
+
+def enum_value_name(value: object) -> str:
+    """SPEC §10: stored value upper-cased, non-alphanumerics to `_`, a leading digit prefixed."""
+    name = re.sub(r"[^0-9A-Za-z]", "_", str(value)).upper()
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name
+
+
+@dataclass(frozen=True)
+class NameCase:
+    """Field and argument names as the schema's `NAME_CASE` wants them."""
+
+    camel: bool = False
+
+    def __call__(self, snake_name: str) -> str:
+        return camel_case(snake_name) if self.camel else snake_name

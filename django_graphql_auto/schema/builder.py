@@ -1,0 +1,153 @@
+"""Assembles one `GraphQLSchema` from a `SchemaConfig` and keeps what execution needs beside it.
+
+The build reads models and settings only; it never touches a request or the database, so it
+can run at any time (first request, `rebuild_schema()`, `export_schema`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+from graphql import (
+    GraphQLArgument,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+)
+
+from django_graphql_auto.conf import SchemaConfig
+from django_graphql_auto.execution import resolvers
+from django_graphql_auto.naming import NameCase
+from django_graphql_auto.schema.filters import FilterTypes, build_filter_types, is_filterable
+from django_graphql_auto.schema.metadata import ModelSchema, collect_model_schemas
+from django_graphql_auto.schema.ordering import build_order_type
+from django_graphql_auto.schema.types import (
+    build_enum,
+    build_object_type,
+    build_page_info,
+    build_page_type,
+    list_arguments,
+)
+from django_graphql_auto.security.policy import Policy, load_policy
+
+_versions = itertools.count(1)
+
+#: Functions that add root fields to a schema being built: (bundle, query, mutation, subscription)
+#: field dicts. Mutations and subscriptions plug in here without the builder knowing them.
+RootFieldContributor = Callable[["SchemaBundle", dict, dict, dict], None]
+CONTRIBUTORS: list[RootFieldContributor] = []
+
+
+@dataclass
+class SchemaBundle:
+    """A built schema plus the metadata the planner, mutations and transport read."""
+
+    name: str
+    version: int
+    config: SchemaConfig
+    case: NameCase
+    models: dict[type[Model], ModelSchema]
+    policy: Policy
+    schema: GraphQLSchema | None = None
+    enums: dict[tuple[str, str], GraphQLEnumType] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def type_name(self, model: type[Model]) -> str:
+        ms = self.models.get(model)
+        return ms.type_name if ms else model._meta.object_name
+
+    def model_schema(self, model: type[Model]) -> ModelSchema | None:
+        return self.models.get(model)
+
+
+def _root_query_fields(bundle: SchemaBundle) -> dict[str, GraphQLField]:
+    case = bundle.case
+    fields: dict[str, GraphQLField] = {}
+    for ms in bundle.models.values():
+        fields[ms.single_name] = GraphQLField(
+            ms.object_type,
+            args={ms.id_name: GraphQLArgument(GraphQLNonNull(GraphQLID))},
+            resolve=resolvers.single_resolver(ms),
+            description=f"One {ms.type_name} by id; null when it does not exist or is hidden.",
+        )
+        fields[ms.list_name] = GraphQLField(
+            GraphQLNonNull(GraphQLList(GraphQLNonNull(ms.object_type))),
+            args=list_arguments(ms, case),
+            resolve=resolvers.list_resolver(ms),
+            description=f"{ms.type_name} rows; `limit` defaults to "
+            f"{ms.config['DEFAULT_PAGE_SIZE']} and may be at most {ms.config['MAX_PAGE_SIZE']}.",
+        )
+        fields[ms.pages_name] = GraphQLField(
+            GraphQLNonNull(ms.page_type),
+            args={
+                case("filters"): GraphQLArgument(ms.filter_type),
+                case("order_by"): GraphQLArgument(GraphQLList(GraphQLNonNull(ms.order_type))),
+                case("page"): GraphQLArgument(GraphQLInt, description="Counts from 1."),
+                case("page_size"): GraphQLArgument(GraphQLInt),
+            },
+            resolve=resolvers.pages_resolver(ms),
+            description=f"{ms.type_name} rows one page at a time, with the page's position.",
+        )
+    return fields
+
+
+def build_schema(config: SchemaConfig) -> SchemaBundle:
+    case = NameCase(camel=config["NAME_CASE"] == "camel")
+    models = collect_model_schemas(config, case)
+    bundle = SchemaBundle(
+        name=config.name,
+        version=next(_versions),
+        config=config,
+        case=case,
+        models=models,
+        policy=load_policy(config),
+    )
+    for ms in models.values():
+        for scalar in ms.scalars.values():
+            if scalar.enum:
+                bundle.enums[(ms.type_name, scalar.info.name)] = build_enum(ms, scalar)
+    filter_types = FilterTypes(case)
+    page_info = build_page_info(case)
+    for ms in models.values():
+        ms.object_type = build_object_type(ms, models, bundle.enums, case)
+        ms.filter_type, ms.relation_filter_type = build_filter_types(
+            ms, models, bundle.enums, filter_types
+        )
+        ms.order_type = build_order_type(ms, models)
+        ms.page_type = build_page_type(ms, page_info, case)
+        for gname, scalar in ms.scalars.items():
+            if is_filterable(scalar):
+                enum = bundle.enums.get((ms.type_name, scalar.info.name))
+                regex = scalar.info.name in set(ms.config["REGEX_FILTER_FIELDS"] or ())
+                input_type = filter_types.for_field(scalar, enum, regex)
+                ms.filter_ops[gname] = filter_types.specs[input_type.name]
+
+    query_fields = _root_query_fields(bundle)
+    mutation_fields: dict[str, GraphQLField] = {}
+    subscription_fields: dict[str, GraphQLField] = {}
+    for contribute in CONTRIBUTORS:
+        contribute(bundle, query_fields, mutation_fields, subscription_fields)
+    if not query_fields:
+        # A schema needs a query type with at least one field, even when nothing is exposed.
+        query_fields["_empty"] = GraphQLField(
+            GraphQLNonNull(GraphQLInt),
+            resolve=lambda *_: 0,
+            description="Placeholder: no model is exposed in this schema.",
+        )
+    bundle.schema = GraphQLSchema(
+        query=GraphQLObjectType("Query", query_fields),
+        mutation=GraphQLObjectType("Mutation", mutation_fields) if mutation_fields else None,
+        subscription=(
+            GraphQLObjectType("Subscription", subscription_fields) if subscription_fields else None
+        ),
+    )
+    return bundle

@@ -1,0 +1,291 @@
+"""The custom scalars of SPEC §10, with exact round-trips.
+
+Each parser refuses what it cannot represent exactly (a float for a Decimal, a naive datetime
+when USE_TZ is on) instead of guessing: a silently shifted timestamp is worse than an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.utils.dateparse import parse_duration
+from django.utils.duration import duration_iso_string
+from graphql import (
+    FloatValueNode,
+    GraphQLError,
+    GraphQLScalarType,
+    IntValueNode,
+    StringValueNode,
+    ValueNode,
+    value_from_ast_untyped,
+)
+
+_INTEGER = re.compile(r"-?\d+\Z")
+
+
+def _literal_string(node: ValueNode, scalar: str) -> str:
+    if not isinstance(node, StringValueNode):
+        raise GraphQLError(f"{scalar} cannot represent a non-string value.", node)
+    return node.value
+
+
+def _expect_str(value: Any, scalar: str) -> str:
+    if not isinstance(value, str):
+        raise GraphQLError(f"{scalar} cannot represent a non-string value: {value!r}.")
+    return value
+
+
+# DateTime --------------------------------------------------------------------------------------
+
+
+def serialize_datetime(value: Any) -> str:
+    if not isinstance(value, dt.datetime):
+        raise GraphQLError(f"DateTime cannot represent {value!r}.")
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat()
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    text = _expect_str(value, "DateTime")
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise GraphQLError(f"DateTime cannot represent {text!r}: not ISO 8601.") from None
+    if settings.USE_TZ and parsed.tzinfo is None:
+        raise GraphQLError(f"DateTime {text!r} has no UTC offset (e.g. 'Z' or '+02:00').")
+    return parsed
+
+
+# Date / Time -----------------------------------------------------------------------------------
+
+
+def serialize_date(value: Any) -> str:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise GraphQLError(f"Date cannot represent {value!r}.")
+    return value.isoformat()
+
+
+def parse_date(value: Any) -> dt.date:
+    text = _expect_str(value, "Date")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise GraphQLError(f"Date cannot represent {text!r}: expected YYYY-MM-DD.") from None
+
+
+def serialize_time(value: Any) -> str:
+    if not isinstance(value, dt.time):
+        raise GraphQLError(f"Time cannot represent {value!r}.")
+    return value.isoformat()
+
+
+def parse_time(value: Any) -> dt.time:
+    text = _expect_str(value, "Time")
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise GraphQLError(
+            f"Time cannot represent {text!r}: expected HH:MM[:SS[.ffffff]]."
+        ) from None
+
+
+# Decimal ---------------------------------------------------------------------------------------
+
+
+def serialize_decimal(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise GraphQLError(f"Decimal cannot represent {value!r}.")
+
+
+def _to_decimal(text: str) -> Decimal:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise GraphQLError(f"Decimal cannot represent {text!r}.") from None
+    if not number.is_finite():
+        raise GraphQLError(f"Decimal cannot represent {text!r}: not a finite number.")
+    return number
+
+
+def parse_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise GraphQLError("Decimal cannot represent a boolean.")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        raise GraphQLError("Decimal values are sent as strings to keep every digit.")
+    return _to_decimal(_expect_str(value, "Decimal"))
+
+
+def parse_decimal_literal(node: ValueNode, _variables: Any = None) -> Decimal:
+    # Literals keep their source text, so even `1.10` is exact here.
+    if isinstance(node, StringValueNode | IntValueNode | FloatValueNode):
+        return _to_decimal(node.value)
+    raise GraphQLError("Decimal cannot represent this value.", node)
+
+
+# UUID ------------------------------------------------------------------------------------------
+
+
+def serialize_uuid(value: Any) -> str:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise GraphQLError(f"UUID cannot represent {value!r}.")
+
+
+def parse_uuid(value: Any) -> uuid.UUID:
+    text = _expect_str(value, "UUID")
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise GraphQLError(f"UUID cannot represent {text!r}.") from None
+
+
+# Duration --------------------------------------------------------------------------------------
+
+
+def serialize_duration(value: Any) -> str:
+    if isinstance(value, dt.timedelta):
+        return duration_iso_string(value)
+    raise GraphQLError(f"Duration cannot represent {value!r}.")
+
+
+def parse_duration_value(value: Any) -> dt.timedelta:
+    text = _expect_str(value, "Duration")
+    parsed = parse_duration(text) if text.startswith(("P", "-P")) else None
+    if parsed is None:
+        raise GraphQLError(f"Duration cannot represent {text!r}: expected ISO 8601 (P1DT2H).")
+    return parsed
+
+
+# BigInt ----------------------------------------------------------------------------------------
+
+
+def serialize_bigint(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise GraphQLError(f"BigInt cannot represent {value!r}.")
+
+
+def parse_bigint(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and _INTEGER.match(value):
+        return int(value)
+    raise GraphQLError(f"BigInt cannot represent {value!r}: send an integer or a string of digits.")
+
+
+def parse_bigint_literal(node: ValueNode, _variables: Any = None) -> int:
+    if isinstance(node, IntValueNode | StringValueNode) and _INTEGER.match(node.value):
+        return int(node.value)
+    raise GraphQLError("BigInt cannot represent this value.", node)
+
+
+# JSON / Upload ---------------------------------------------------------------------------------
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def parse_json_literal(node: ValueNode, variables: Any = None) -> Any:
+    return value_from_ast_untyped(node, variables)
+
+
+def parse_upload(value: Any) -> Any:
+    from django.core.files.uploadedfile import UploadedFile
+
+    if isinstance(value, UploadedFile):
+        return value
+    raise GraphQLError("Upload expects a file sent with the GraphQL multipart request spec.")
+
+
+def _no_serialize(value: Any) -> Any:
+    raise GraphQLError("Upload is an input-only scalar.")
+
+
+def _no_literal(node: ValueNode, _variables: Any = None) -> Any:
+    raise GraphQLError("Upload values come from the multipart request, not the document.", node)
+
+
+def _string_literal(parse):
+    def parse_literal(node: ValueNode, _variables: Any = None) -> Any:
+        return parse(_literal_string(node, "value"))
+
+    return parse_literal
+
+
+DateTime = GraphQLScalarType(
+    "DateTime",
+    description="ISO 8601 date and time with a UTC offset; output is always in UTC.",
+    serialize=serialize_datetime,
+    parse_value=parse_datetime,
+    parse_literal=_string_literal(parse_datetime),
+)
+Date = GraphQLScalarType(
+    "Date",
+    description="ISO 8601 calendar date (YYYY-MM-DD).",
+    serialize=serialize_date,
+    parse_value=parse_date,
+    parse_literal=_string_literal(parse_date),
+)
+Time = GraphQLScalarType(
+    "Time",
+    description="ISO 8601 time of day (HH:MM:SS[.ffffff]).",
+    serialize=serialize_time,
+    parse_value=parse_time,
+    parse_literal=_string_literal(parse_time),
+)
+DecimalScalar = GraphQLScalarType(
+    "Decimal",
+    description="Exact decimal number as a string, with the field's decimal places.",
+    serialize=serialize_decimal,
+    parse_value=parse_decimal,
+    parse_literal=parse_decimal_literal,
+)
+UUID = GraphQLScalarType(
+    "UUID",
+    description="RFC 4122 UUID in its canonical string form.",
+    serialize=serialize_uuid,
+    parse_value=parse_uuid,
+    parse_literal=_string_literal(parse_uuid),
+)
+Duration = GraphQLScalarType(
+    "Duration",
+    description="ISO 8601 duration, e.g. P1DT02H30M00S.",
+    serialize=serialize_duration,
+    parse_value=parse_duration_value,
+    parse_literal=_string_literal(parse_duration_value),
+)
+BigInt = GraphQLScalarType(
+    "BigInt",
+    description="Integer beyond 32 bits; a string on output, a string or an integer on input.",
+    serialize=serialize_bigint,
+    parse_value=parse_bigint,
+    parse_literal=parse_bigint_literal,
+)
+JSON = GraphQLScalarType(
+    "JSON",
+    description="Any JSON value.",
+    serialize=_identity,
+    parse_value=_identity,
+    parse_literal=parse_json_literal,
+)
+Upload = GraphQLScalarType(
+    "Upload",
+    description="A file sent with the GraphQL multipart request specification.",
+    serialize=_no_serialize,
+    parse_value=parse_upload,
+    parse_literal=_no_literal,
+)
+
+ALL_SCALARS = (DateTime, Date, Time, DecimalScalar, UUID, Duration, BigInt, JSON, Upload)

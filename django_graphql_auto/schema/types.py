@@ -1,0 +1,238 @@
+"""Object types, enums and page types for exposed models.
+
+Field resolvers here only read what the planner already loaded (columns, select_related
+objects, prefetched lists, annotations); they never run SQL of their own.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from graphql import (
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLEnumValue,
+    GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+)
+
+from django_graphql_auto.execution.paths import response_keys, slot_name
+from django_graphql_auto.naming import NameCase, enum_value_name, pascal_case
+from django_graphql_auto.schema import scalars
+from django_graphql_auto.schema.metadata import ModelSchema, RelationField, ScalarField
+
+SCALAR_TYPES = {
+    "string": GraphQLString,
+    "int": GraphQLInt,
+    "bigint": scalars.BigInt,
+    "float": GraphQLFloat,
+    "decimal": scalars.DecimalScalar,
+    "boolean": GraphQLBoolean,
+    "date": scalars.Date,
+    "datetime": scalars.DateTime,
+    "time": scalars.Time,
+    "duration": scalars.Duration,
+    "uuid": scalars.UUID,
+    "json": scalars.JSON,
+    "file": GraphQLString,
+}
+
+_MISSING = object()
+
+
+def build_enum(ms: ModelSchema, field: ScalarField) -> GraphQLEnumType:
+    """SPEC §10 value names; a clash after normalising gets a numeric suffix, never a drop."""
+    values: dict[str, GraphQLEnumValue] = {}
+    for value, label in field.info.choices or ():
+        name = enum_value_name(value)
+        base, n = name, 2
+        while name in values:
+            name, n = f"{base}_{n}", n + 1
+        values[name] = GraphQLEnumValue(value, description=label or None)
+    return GraphQLEnumType(
+        f"{ms.type_name}{pascal_case(field.info.name)}",
+        values,
+        description=field.info.help_text or None,
+    )
+
+
+def scalar_output_type(field: ScalarField, enums: dict[tuple[str, str], GraphQLEnumType], ms):
+    if field.enum:
+        return enums[(ms.type_name, field.info.name)]
+    return SCALAR_TYPES[field.kind]
+
+
+def _column_resolver(field: ScalarField):
+    attname = field.info.attname
+    if field.kind == "file":
+
+        def resolve_file(obj: Any, info: Any) -> str | None:
+            value = getattr(obj, attname)
+            return value.url if value else None
+
+        return resolve_file
+    if field.kind == "decimal" and field.info.decimal_places is not None:
+        quantum = Decimal(1).scaleb(-field.info.decimal_places)
+
+        def resolve_decimal(obj: Any, info: Any) -> Decimal | None:
+            value = getattr(obj, attname)
+            return value.quantize(quantum) if isinstance(value, Decimal) else value
+
+        return resolve_decimal
+    if field.enum and field.info.blank:
+
+        def resolve_blank_choice(obj: Any, info: Any) -> Any:
+            value = getattr(obj, attname)
+            return None if value == "" else value
+
+        return resolve_blank_choice
+
+    def resolve_column(obj: Any, info: Any) -> Any:
+        return getattr(obj, attname)
+
+    return resolve_column
+
+
+def _resolve_id(obj: Any, info: Any) -> str:
+    return str(obj.pk)
+
+
+def _to_one_resolver(relation: RelationField):
+    name = relation.info.name
+
+    def resolve_to_one(obj: Any, info: Any) -> Any:
+        value = getattr(obj, slot_name(response_keys(info.path)), _MISSING)
+        if value is not _MISSING:
+            return value
+        try:  # joined with select_related by the planner: no query here
+            return getattr(obj, name)
+        except ObjectDoesNotExist:
+            return None
+
+    return resolve_to_one
+
+
+def _prefetched_resolver(kind: str):
+    def resolve_prefetched(obj: Any, info: Any, **_arguments: Any) -> Any:
+        return getattr(obj, slot_name(response_keys(info.path), kind))
+
+    return resolve_prefetched
+
+
+def _scalar_nullable(field: ScalarField) -> bool:
+    info = field.info
+    if field.kind == "file":
+        return True
+    if field.enum and info.blank:
+        return True  # "" is stored for "no choice"
+    return info.null
+
+
+def list_arguments(target: ModelSchema, case: NameCase) -> dict[str, GraphQLArgument]:
+    return {
+        case("filters"): GraphQLArgument(target.filter_type),
+        case("order_by"): GraphQLArgument(GraphQLList(GraphQLNonNull(target.order_type))),
+        case("limit"): GraphQLArgument(GraphQLInt),
+        case("offset"): GraphQLArgument(GraphQLInt),
+    }
+
+
+def build_object_type(
+    ms: ModelSchema,
+    schemas: dict[Any, ModelSchema],
+    enums: dict[tuple[str, str], GraphQLEnumType],
+    case: NameCase,
+) -> GraphQLObjectType:
+    def fields() -> dict[str, GraphQLField]:
+        result = {
+            ms.id_name: GraphQLField(
+                GraphQLNonNull(GraphQLID), resolve=_resolve_id, description="Primary key."
+            )
+        }
+        for gname, field in ms.scalars.items():
+            gtype = scalar_output_type(field, enums, ms)
+            result[gname] = GraphQLField(
+                gtype if _scalar_nullable(field) else GraphQLNonNull(gtype),
+                resolve=_column_resolver(field),
+                description=field.info.help_text or None,
+            )
+        for gname, relation in ms.relations.items():
+            target = schemas[relation.target]
+            if relation.many:
+                result[gname] = GraphQLField(
+                    GraphQLNonNull(GraphQLList(GraphQLNonNull(target.object_type))),
+                    args=list_arguments(target, case),
+                    resolve=_prefetched_resolver("r"),
+                    description=relation.info.help_text or None,
+                )
+            else:
+                # Always nullable: the caller may not be allowed to see the related row.
+                result[gname] = GraphQLField(
+                    target.object_type,
+                    resolve=_to_one_resolver(relation),
+                    description=relation.info.help_text or None,
+                )
+        for gname, count in ms.counts.items():
+            target = schemas[count.relation.target]
+            result[gname] = GraphQLField(
+                GraphQLNonNull(GraphQLInt),
+                args={case("filters"): GraphQLArgument(target.filter_type)},
+                resolve=_prefetched_resolver("c"),
+                description=f"Number of {count.relation.name} the caller may see.",
+            )
+        return result
+
+    return GraphQLObjectType(ms.type_name, fields, description=ms.info.description or None)
+
+
+def build_page_info(case: NameCase) -> GraphQLObjectType:
+    non_null_int = GraphQLNonNull(GraphQLInt)
+    non_null_bool = GraphQLNonNull(GraphQLBoolean)
+    return GraphQLObjectType(
+        "PageInfo",
+        {
+            case("total_count"): GraphQLField(non_null_int, resolve=_key("total_count")),
+            case("page"): GraphQLField(non_null_int, resolve=_key("page")),
+            case("page_size"): GraphQLField(non_null_int, resolve=_key("page_size")),
+            case("total_pages"): GraphQLField(non_null_int, resolve=_key("total_pages")),
+            case("has_next_page"): GraphQLField(non_null_bool, resolve=_key("has_next_page")),
+            case("has_previous_page"): GraphQLField(
+                non_null_bool, resolve=_key("has_previous_page")
+            ),
+        },
+        description="Position of a page; counts only rows the caller may see.",
+    )
+
+
+def _resolve_page_items(page: dict, info: Any) -> list[Any]:
+    """Each alias of `items` was planned (and loaded) on its own, keyed by response key."""
+    return page["items"][info.path.key]
+
+
+def _key(name: str):
+    def resolve(obj: dict, info: Any) -> Any:
+        return obj[name]
+
+    return resolve
+
+
+def build_page_type(ms: ModelSchema, page_info: GraphQLObjectType, case: NameCase):
+    return GraphQLObjectType(
+        f"{ms.type_name}Page",
+        lambda: {
+            case("items"): GraphQLField(
+                GraphQLNonNull(GraphQLList(GraphQLNonNull(ms.object_type))),
+                resolve=_resolve_page_items,
+            ),
+            case("page_info"): GraphQLField(GraphQLNonNull(page_info), resolve=_key("page_info")),
+        },
+    )

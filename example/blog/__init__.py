@@ -1,0 +1,1 @@
+"""Blog demo app: a content domain with every common field type and relation shape."""

@@ -100,8 +100,10 @@ class FilterTypes:
         lookups: dict[str, str] = {}
         for op in ops:
             gname = self.case(op)
-            item = GraphQLNonNull(value_type)
-            fields[gname] = GraphQLInputField(GraphQLList(item) if op in LIST_OPERATORS else item)
+            if op in LIST_OPERATORS:
+                fields[gname] = GraphQLInputField(GraphQLList(GraphQLNonNull(value_type)))
+            else:
+                fields[gname] = GraphQLInputField(value_type)
             lookups[gname] = op
         if nullable:
             fields[self.case("isnull")] = GraphQLInputField(GraphQLBoolean)

@@ -1,0 +1,71 @@
+"""Shared fixtures: a GraphQL client over real HTTP (Django's test client) and small data sets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from django_graphql_auto.schema.registry import clear_schemas
+
+
+@dataclass
+class Result:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return self.body.get("errors") or []
+
+    @property
+    def codes(self) -> list[str]:
+        return [e.get("extensions", {}).get("code") for e in self.errors]
+
+    def ok(self) -> Any:
+        """The data, after asserting there were no errors."""
+        assert not self.errors, self.errors
+        return self.data
+
+
+@pytest.fixture(autouse=True)
+def _fresh_schemas():
+    """Every test starts from schemas built for its own settings."""
+    clear_schemas()
+    yield
+    clear_schemas()
+
+
+@pytest.fixture
+def graphql(client):
+    """POST a document to the endpoint as JSON and return the decoded response."""
+
+    def run(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        path: str = "/graphql/",
+        operation_name: str | None = None,
+        **headers: Any,
+    ) -> Result:
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        if operation_name is not None:
+            payload["operationName"] = operation_name
+        response = client.post(
+            path,
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_ACCEPT="application/graphql-response+json",
+            **headers,
+        )
+        return Result(response.status_code, json.loads(response.content))
+
+    return run

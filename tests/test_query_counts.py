@@ -1,0 +1,111 @@
+"""The number of SQL queries depends on the shape of the document, never on the number of rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+NESTED = """{
+  posts(limit: 100) {
+    id title
+    author { name posts(limit: 5, order_by: [{views: DESC}]) { title category { name } } }
+    tags { name }
+    comments_count
+    comments(limit: 3, filters: {is_approved: {exact: true}}) { body post { title } }
+  }
+}"""
+
+CLINIC = """{
+  appointments(limit: 100) {
+    fee
+    patient { first_name appointments_count }
+    doctor { first_name clinic { name } patients(limit: 2) { last_name } }
+    prescriptions { dosage drug { name } }
+  }
+}"""
+
+
+def _blog(n: int) -> None:
+    categories = [f.category() for _ in range(3)]
+    tags = [f.tag() for _ in range(4)]
+    authors = [f.author() for _ in range(max(1, n // 5))]
+    for i in range(n):
+        post = f.post(
+            author=authors[i % len(authors)],
+            category=categories[i % 3] if i % 4 else None,
+            tags=tags[: i % 4],
+            views=i,
+        )
+        for j in range(i % 3):
+            f.comment(post=post, is_approved=bool(j % 2))
+
+
+def _clinic(n: int) -> None:
+    doctors = [f.doctor() for _ in range(3)]
+    drugs = [f.drug() for _ in range(3)]
+    for i in range(n):
+        appointment = f.appointment(doctor=doctors[i % 3])
+        for j in range(i % 3):
+            f.prescription(appointment=appointment, drug=drugs[j])
+
+
+def _count(graphql, document: str) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as queries:
+        data = graphql(document).ok()
+    return len(queries), data
+
+
+@pytest.mark.parametrize(("document", "build"), [(NESTED, _blog), (CLINIC, _clinic)])
+def test_query_count_does_not_grow_with_rows(graphql, document, build):
+    build(10)
+    small, small_data = _count(graphql, document)
+    build(490)
+    large, large_data = _count(graphql, document)
+    root = next(iter(large_data))
+    assert len(small_data[root]) == 10
+    assert len(large_data[root]) == 100
+    assert small == large
+    assert small <= 8
+
+
+def test_list_to_one_to_many_to_one_is_constant(graphql):
+    """The acceptance shape: list -> to-one -> to-many -> to-one, 10 and 500 rows."""
+    document = "{ posts(limit: 100) { author { posts(limit: 100) { category { name } } } } }"
+    _blog(10)
+    small, _ = _count(graphql, document)
+    _blog(490)
+    large, data = _count(graphql, document)
+    assert small == large == 2  # posts+authors joined; nested posts+categories joined
+    assert sum(len(p["author"]["posts"]) for p in data["posts"]) > 100
+
+
+def test_nested_limit_is_applied_in_sql(graphql):
+    """Nested `limit` is a window per parent: no more rows than needed leave the database."""
+    author = f.author()
+    for i in range(30):
+        f.post(author=author, views=i)
+    other = f.author()
+    f.post(author=other)
+    with CaptureQueriesContext(connection) as queries:
+        data = graphql(
+            "{ authors { name posts(limit: 3, order_by: [{views: DESC}]) { views } } }"
+        ).ok()
+    assert [p["views"] for p in data["authors"][0]["posts"]] == [29, 28, 27]
+    nested_sql = queries.captured_queries[1]["sql"]
+    assert "ROW_NUMBER" in nested_sql.upper()
+    with connection.cursor() as cursor:
+        cursor.execute(nested_sql.replace("%", "%%"))
+        assert len(cursor.fetchall()) == 4  # 3 for the first author, 1 for the other
+
+
+def test_only_selected_columns_are_loaded(graphql):
+    f.post(body="x" * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        graphql("{ posts { title } }").ok()
+    sql = queries.captured_queries[0]["sql"]
+    assert '"title"' in sql and '"body"' not in sql

@@ -22,6 +22,21 @@ _IRREGULAR = {
     "criterion": "criteria",
     "analysis": "analyses",
 }
+# Most words ending in -f/-fe just add -s (roof, chief, safe); these are the common exceptions.
+_F_TO_VES = {
+    "calf",
+    "elf",
+    "half",
+    "knife",
+    "leaf",
+    "life",
+    "loaf",
+    "self",
+    "shelf",
+    "thief",
+    "wife",
+    "wolf",
+}
 _UNCOUNTABLE = {"series", "species", "news", "information", "equipment", "data", "sheep", "fish"}
 
 
@@ -38,10 +53,8 @@ def pluralize(word: str) -> str:
         plural = last[:-1] + "ies"
     elif re.search(r"(s|x|z|ch|sh)$", lower):
         plural = last + "es"
-    elif re.search(r"[^f]fe$", lower):
-        plural = last[:-2] + "ves"
-    elif re.search(r"[^aeiouf]f$", lower) and lower not in {"chef", "chief", "roof", "proof"}:
-        plural = last[:-1] + "ves"
+    elif lower in _F_TO_VES:
+        plural = last[: -2 if lower.endswith("fe") else -1] + "ves"
     else:
         plural = last + "s"
     return prefix + plural

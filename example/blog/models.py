@@ -65,7 +65,17 @@ class Tag(models.Model):
         return self.name
 
 
-class Post(models.Model):
+class Timestamped(models.Model):
+    """Abstract base: its fields land in each concrete child's own table."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Post(Timestamped):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -96,8 +106,6 @@ class Post(models.Model):
     attachment = models.FileField(upload_to="attachments/", blank=True)
     is_featured = models.BooleanField(default=False)
     internal_notes = models.TextField(blank=True, help_text="Editorial notes; never published")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.title

@@ -268,6 +268,30 @@ _SPECS = (
         "Most items one bulk mutation accepts.",
         minimum=1,
     ),
+    SettingSpec(
+        "MAX_NESTED_DEPTH",
+        4,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Deepest chain of nested creates/updates one mutation input may hold.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "UPLOAD_MAX_BYTES",
+        10_485_760,
+        (int,),
+        _EVERYWHERE,
+        "Largest file accepted by an Upload input, in bytes.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "UPLOAD_ALLOWED_EXTENSIONS",
+        ["pdf", "txt", "csv", "png", "jpg", "jpeg", "gif", "webp"],
+        _LIST,
+        _EVERYWHERE,
+        "File name extensions an Upload input accepts (ImageField uploads must also be images).",
+        item_types=_NAMES,
+    ),
     # Pagination.
     SettingSpec(
         "DEFAULT_PAGE_SIZE",
@@ -785,16 +809,27 @@ def _schema_layers(snapshot: _Snapshot, name: str) -> _Layers:
     return layers
 
 
+#: Keys a proxy model takes from its concrete model's own settings when it does not set them:
+#: the proxy reads the same columns, so what hides a column must hide it there too.
+_PROXY_INHERITED = frozenset({"EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "FIELDS"})
+
+
 def _model_layers(snapshot: _Snapshot, model: type[models.Model], schema: _Layers) -> _Layers:
     label = model._meta.label_lower
     layers: _Layers = []
-    for source, key in (
-        (snapshot.models, label),
-        (snapshot.metas, label),
-        (snapshot.apps, model._meta.app_label),
-    ):
+    for source, key in ((snapshot.models, label), (snapshot.metas, label)):
         if key in source:
             layers.append(source[key])
+    if model._meta.proxy:
+        concrete = model._meta.concrete_model._meta.label_lower
+        for source in (snapshot.models, snapshot.metas):
+            if concrete in source:
+                where, values = source[concrete]
+                inherited = {k: v for k, v in values.items() if k in _PROXY_INHERITED}
+                if inherited:
+                    layers.append((where, inherited))
+    if model._meta.app_label in snapshot.apps:
+        layers.append(snapshot.apps[model._meta.app_label])
     return layers + schema
 
 

@@ -251,6 +251,8 @@ def _methods(model: type[models.Model]) -> dict[str, MethodInfo]:
 
 
 def _description(model: type[models.Model]) -> str:
+    if model.__module__.startswith("django."):
+        return ""  # Django's own docstrings talk about forms and passwords, not this API
     doc = inspect.getdoc(model) or ""
     # Django generates "Post(id, title, ...)" for models without a docstring: not a description.
     if doc.startswith(f"{model.__name__}(") and doc.endswith(")"):

@@ -193,6 +193,12 @@ EXPECTED = {
     "FIELDS": (None, {"model"}),
     "TYPE_NAME": (None, {"model"}),
     "PLURAL_NAME": (None, {"model"}),
+    "MAX_NESTED_DEPTH": (4, GLOBAL_SCHEMA),
+    "UPLOAD_MAX_BYTES": (10_485_760, EVERYWHERE),
+    "UPLOAD_ALLOWED_EXTENSIONS": (
+        ["pdf", "txt", "csv", "png", "jpg", "jpeg", "gif", "webp"],
+        EVERYWHERE,
+    ),
 }
 
 
@@ -736,7 +742,8 @@ def test_graphql_meta_is_inherited_from_abstract_parents_only():
     config = load_schema_config()
     assert config.for_model(Note)["MAX_PAGE_SIZE"] == 50
     assert config.for_model(ArticleProxy)["DEFAULT_PAGE_SIZE"] == 20
-    assert config.for_model(ArticleProxy)["EXCLUDE_FIELDS"] == []
+    # ...except the field rules: a proxy reads the same columns as its concrete model.
+    assert config.for_model(ArticleProxy)["EXCLUDE_FIELDS"] == ["internal_notes"]
 
 
 def test_model_config_holds_every_model_level_key():

@@ -16,6 +16,7 @@ from graphql.execution.values import get_variable_values
 from django_graphql_auto.execution import errors
 from django_graphql_auto.execution.context import RequestContext
 from django_graphql_auto.execution.documents import DocumentCache
+from django_graphql_auto.execution.hygiene import has_null_byte
 from django_graphql_auto.schema.builder import SchemaBundle
 from django_graphql_auto.schema.registry import get_schema
 
@@ -112,6 +113,11 @@ def process(
         outcome = _failure(
             "validation_error", validation_errors, errors.GRAPHQL_VALIDATION_FAILED, show
         )
+        outcome.operation_type = operation_type
+        return outcome
+    if has_null_byte(query, document.node, variables):
+        message = "String inputs may not contain NUL (\\u0000) characters."
+        outcome = _failure("request_error", [GraphQLError(message)], errors.BAD_USER_INPUT, show)
         outcome.operation_type = operation_type
         return outcome
     coerced = get_variable_values(

@@ -90,6 +90,18 @@ class Planner:
         rows = list(queryset[:1])
         return rows[0] if rows else None
 
+    def rows_by_pk(
+        self,
+        ms: ModelSchema,
+        pks: list[Any],
+        children: tuple[Selection, ...],
+        path: tuple[str, ...],
+    ) -> list[Any]:
+        """Visible rows with these primary keys, in the given order (mutation read-back)."""
+        queryset = self.shape(ms, self.ctx.visible(ms.model).filter(pk__in=pks), children, path)
+        found = {row.pk: row for row in queryset}
+        return [found[pk] for pk in pks if pk in found]
+
     def many(self, ms: ModelSchema, selection: Selection) -> list[Any]:
         start, stop = self.window(ms, selection.arguments)
         queryset = self.filtered(ms, self.ctx.visible(ms.model), selection.arguments)

@@ -26,6 +26,7 @@ from graphql import (
 
 from django_graphql_auto.conf import SchemaConfig
 from django_graphql_auto.execution import resolvers
+from django_graphql_auto.mutations.schema import add_mutations
 from django_graphql_auto.naming import NameCase
 from django_graphql_auto.schema.filters import FilterTypes, build_filter_types, is_filterable
 from django_graphql_auto.schema.metadata import ModelSchema, collect_model_schemas
@@ -133,6 +134,7 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
 
     query_fields = _root_query_fields(bundle)
     mutation_fields: dict[str, GraphQLField] = {}
+    add_mutations(bundle, mutation_fields)
     subscription_fields: dict[str, GraphQLField] = {}
     for contribute in CONTRIBUTORS:
         contribute(bundle, query_fields, mutation_fields, subscription_fields)

@@ -138,6 +138,7 @@ class ModelSchema:
     list_name: str
     pages_name: str
     id_name: str
+    base_name: str  # snake_case singular, before NAME_CASE: "published_post"
     scalars: dict[str, ScalarField] = field(default_factory=dict)
     relations: dict[str, RelationField] = field(default_factory=dict)
     counts: dict[str, CountField] = field(default_factory=dict)
@@ -149,6 +150,13 @@ class ModelSchema:
     relation_filter_type: Any = None
     order_type: Any = None
     page_type: Any = None
+    # Writes (filled in by the mutation layer when mutations are enabled).
+    create_fields: dict[str, Any] = field(default_factory=dict)
+    update_fields: dict[str, Any] = field(default_factory=dict)
+    create_input: Any = None
+    update_input: Any = None
+    bulk_update_input: Any = None
+    payload_type: Any = None
 
     @property
     def model(self) -> type[models.Model]:
@@ -215,6 +223,7 @@ def collect_model_schemas(
             list_name=case(plural),
             pages_name=case(f"{single}_pages"),
             id_name="id",
+            base_name=single,
         )
         names = _exposed_field_names(info, model_config)
         taken = {"id"}

@@ -1,0 +1,1 @@
+"""Mutations: create, update, delete (single and bulk), nested writes, method mutations, uploads."""

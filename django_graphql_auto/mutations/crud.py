@@ -1,0 +1,141 @@
+"""Root resolvers of `create_post`, `update_post` and `delete_post`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+
+from django_graphql_auto.execution.planner import Planner
+from django_graphql_auto.execution.selection import field_selection
+from django_graphql_auto.mutations.events import ChangeEvent, dispatch
+from django_graphql_auto.mutations.payloads import FieldError, FieldErrors, Payload
+from django_graphql_auto.mutations.writer import Writer
+from django_graphql_auto.permissions import ADD, CHANGE, DELETE, VIEW
+from django_graphql_auto.schema.metadata import ModelSchema
+
+
+def read_back(ctx: Any, ms: ModelSchema, info: Any, arguments: dict, pks: list[Any]) -> Payload:
+    """A successful payload whose `object` / `objects` are loaded as the client selected them."""
+    payload = Payload(ok=True)
+    if not ctx.allows(ms.model, VIEW):
+        return payload  # written, but the caller may not read it back: nulls, not an error
+    selection = field_selection(info, arguments)
+    planner = Planner(ctx)
+    root = selection.key
+    for child in selection.child("object"):
+        rows = planner.rows_by_pk(ms, pks[:1], child.children, (root, child.key))
+        payload.object[child.key] = rows[0] if rows else None
+    for child in selection.child("objects"):
+        payload.objects[child.key] = planner.rows_by_pk(ms, pks, child.children, (root, child.key))
+    return payload
+
+
+def refused(error: FieldErrors) -> Payload:
+    return Payload(ok=False, errors=[error.message], field_errors=list(error.errors))
+
+
+def not_found(ms: ModelSchema, raw_id: Any, where: str = "id") -> Payload:
+    message = f"No {ms.type_name} with id {raw_id}."
+    return Payload(
+        ok=False, errors=[message], field_errors=[FieldError(where, (message,), "invalid")]
+    )
+
+
+def run_write(ctx: Any, write) -> tuple[Writer, Any]:
+    """Run `write(writer)` in one transaction; files of a rolled-back write are removed."""
+    writer = Writer(ctx)
+    try:
+        with transaction.atomic():
+            result = write(writer)
+            dispatch(writer.events)
+    except BaseException:
+        writer.discard_files()
+        raise
+    return writer, result
+
+
+def lookup(ctx: Any, ms: ModelSchema, raw_id: Any, operation: str):
+    """The visible row with this id, or None (unknown and invisible look the same)."""
+    ctx.require(ms.model, operation)
+    try:
+        pk = ms.model._meta.pk.to_python(raw_id)
+    except ValidationError:
+        return None
+    return ctx.visible(ms.model).filter(pk=pk).first()
+
+
+def create_resolver(ms: ModelSchema):
+    def resolve_create(root: Any, info: Any, **arguments: Any) -> Payload:
+        ctx = info.context
+        ctx.require(ms.model, ADD)
+        data = arguments["input"]
+        try:
+            _, row = run_write(ctx, lambda writer: writer.create(ms, data))
+        except FieldErrors as error:
+            return refused(error)
+        return read_back(ctx, ms, info, arguments, [row.pk])
+
+    return resolve_create
+
+
+def update_resolver(ms: ModelSchema):
+    def resolve_update(root: Any, info: Any, **arguments: Any) -> Payload:
+        ctx = info.context
+        raw_id = arguments[ms.id_name]
+        row = lookup(ctx, ms, raw_id, CHANGE)
+        if row is None:
+            return not_found(ms, raw_id, ms.id_name)
+        try:
+            run_write(ctx, lambda writer: writer.update(ms, row, arguments["input"]))
+        except FieldErrors as error:
+            return refused(error)
+        return read_back(ctx, ms, info, arguments, [row.pk])
+
+    return resolve_update
+
+
+def protected_message(ms: ModelSchema, error: ProtectedError | RestrictedError, pk: Any) -> str:
+    blocking = sorted(
+        {
+            f"{obj._meta.label}.{field.name}"
+            for obj in (error.protected_objects if isinstance(error, ProtectedError) else [])
+            or getattr(error, "restricted_objects", ())
+            for field in obj._meta.concrete_fields
+            if field.is_relation
+            and field.related_model is not None
+            and issubclass(ms.model._meta.concrete_model, field.related_model)
+        }
+    )
+    kind = "protected" if isinstance(error, ProtectedError) else "restricted"
+    return f"Cannot delete {ms.type_name} {pk}: {kind} by {', '.join(blocking) or 'related rows'}."
+
+
+def delete_resolver(ms: ModelSchema):
+    def resolve_delete(root: Any, info: Any, **arguments: Any) -> Payload:
+        ctx = info.context
+        raw_id = arguments[ms.id_name]
+        row = lookup(ctx, ms, raw_id, DELETE)
+        if row is None:
+            return not_found(ms, raw_id, ms.id_name)
+        pk = row.pk
+        payload = read_back(ctx, ms, info, arguments, [pk])  # loaded before the row is gone
+
+        def delete(writer: Writer) -> None:
+            row.delete()
+            writer.events.append(ChangeEvent(ms.model, pk, "deleted", frozenset()))
+
+        try:
+            run_write(ctx, delete)
+        except (ProtectedError, RestrictedError) as error:
+            message = protected_message(ms, error, pk)
+            return Payload(
+                ok=False,
+                errors=[message],
+                field_errors=[FieldError(ms.id_name, (message,), "protected")],
+            )
+        return payload
+
+    return resolve_delete

@@ -1,0 +1,207 @@
+"""Input types for writes: `CreatePostInput`, `UpdatePostInput`, `BulkUpdatePostInput`.
+
+Requiredness follows Django forms (SPEC §10): a field is required on create when it is not
+`blank` and has no default; auto_now/auto_now_add, non-editable fields and automatic primary keys
+are never inputs. Relations are nullable in the schema (`author: ID` or `nested_author: ...`);
+"exactly one when the FK is required" is checked at run time, where the message can say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db import models
+from graphql import (
+    GraphQLID,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+)
+
+from django_graphql_auto.naming import NameCase
+from django_graphql_auto.schema import scalars
+from django_graphql_auto.schema.metadata import ModelSchema, RelationField, ScalarField
+from django_graphql_auto.schema.types import SCALAR_TYPES
+
+InputKind = Literal[
+    "scalar",  # a column
+    "connect",  # forward FK / O2O by id
+    "nested",  # forward FK / O2O created in the same operation
+    "set",  # forward M2M: replace the set by ids
+    "nested_many",  # forward M2M: create and add
+    "add",  # forward M2M on update: add ids
+    "remove",  # forward M2M on update: remove ids
+    "create_children",  # reverse FK: create children pointing at this row
+    "update_children",  # reverse FK on update: update children of this row
+    "delete_children",  # reverse FK on update: delete children of this row
+]
+
+
+@dataclass(frozen=True)
+class InputField:
+    graphql_name: str
+    kind: InputKind
+    name: str  # model field or relation name
+    scalar: ScalarField | None = None
+    relation: RelationField | None = None
+    required: bool = False  # non-null in the create input
+
+
+def _auto_pk(field: models.Field) -> bool:
+    return field.primary_key and isinstance(field, models.AutoField | models.BigAutoField)
+
+
+def writable_scalar(scalar: ScalarField) -> bool:
+    info = scalar.info
+    field = info.field
+    return info.editable and not info.auto_now and not info.auto_now_add and not _auto_pk(field)
+
+
+def scalar_required(scalar: ScalarField) -> bool:
+    """Django forms: required = not blank and no default (null=True alone does not relax it)."""
+    return not scalar.info.blank and not scalar.info.has_default
+
+
+def relation_required(relation: RelationField) -> bool:
+    info = relation.info
+    return info.forward and not info.blank and not info.has_default
+
+
+def writable_forward(relation: RelationField) -> bool:
+    info = relation.info
+    field = info.field
+    if not info.forward or info.parent_link or not field.editable:
+        return False
+    return not info.many or info.through is None
+
+
+def writable_children(relation: RelationField, schemas: dict[Any, ModelSchema]) -> bool:
+    """A reverse FK whose children can be written from the parent (the FK is exposed there)."""
+    if relation.info.kind != "reverse_foreign_key":
+        return False
+    child = schemas[relation.target]
+    return relation.info.remote_name in {r.name for r in child.relations.values()}
+
+
+def _writes(ms: ModelSchema) -> bool:
+    return bool(ms.config["ENABLE_MUTATIONS"])
+
+
+def input_fields(
+    ms: ModelSchema, schemas: dict[Any, ModelSchema], case: NameCase, *, update: bool
+) -> dict[str, InputField]:
+    """What an input may set; nested creates only into models that have mutations enabled."""
+    fields: dict[str, InputField] = {}
+    for gname, scalar in ms.scalars.items():
+        if writable_scalar(scalar):
+            required = not update and scalar_required(scalar)
+            fields[gname] = InputField(
+                gname, "scalar", scalar.name, scalar=scalar, required=required
+            )
+    for gname, relation in ms.relations.items():
+        name = relation.name
+        nested_ok = _writes(schemas[relation.target])
+        if writable_forward(relation) and not relation.many:
+            fields[gname] = InputField(gname, "connect", name, relation=relation)
+            if nested_ok:
+                fields[case(f"nested_{name}")] = InputField(
+                    case(f"nested_{name}"), "nested", name, relation=relation
+                )
+        elif writable_forward(relation):
+            fields[gname] = InputField(gname, "set", name, relation=relation)
+            if nested_ok:
+                fields[case(f"nested_{name}")] = InputField(
+                    case(f"nested_{name}"), "nested_many", name, relation=relation
+                )
+            if update:
+                for kind, prefix in (("add", "add"), ("remove", "remove")):
+                    key = case(f"{prefix}_{name}")
+                    fields[key] = InputField(key, kind, name, relation=relation)
+        elif writable_children(relation, schemas) and nested_ok:
+            key = case(f"nested_{name}")
+            fields[key] = InputField(key, "create_children", name, relation=relation)
+            if update:
+                for kind, prefix in (("update_children", "update"), ("delete_children", "delete")):
+                    key = case(f"{prefix}_{name}")
+                    fields[key] = InputField(key, kind, name, relation=relation)
+    return fields
+
+
+def _scalar_input_type(ms: ModelSchema, scalar: ScalarField, enums: dict) -> Any:
+    if scalar.kind == "file":
+        return scalars.Upload
+    if scalar.enum:
+        return enums[(ms.type_name, scalar.info.name)]
+    return SCALAR_TYPES[scalar.kind]
+
+
+def build_input_types(
+    ms: ModelSchema, schemas: dict[Any, ModelSchema], enums: dict, case: NameCase
+) -> tuple[GraphQLInputObjectType, GraphQLInputObjectType, GraphQLInputObjectType]:
+    """The create, update and bulk-update inputs of one model (fields resolved lazily)."""
+
+    def graphql_fields(fields: dict[str, InputField], with_id: bool):
+        def thunk() -> dict[str, GraphQLInputField]:
+            result: dict[str, GraphQLInputField] = {}
+            if with_id:
+                result[ms.id_name] = GraphQLInputField(GraphQLNonNull(GraphQLID))
+            for gname, spec in fields.items():
+                if spec.kind == "scalar":
+                    gtype = _scalar_input_type(ms, spec.scalar, enums)
+                    if spec.required:
+                        gtype = GraphQLNonNull(gtype)
+                    description = spec.scalar.info.help_text or None
+                    result[gname] = GraphQLInputField(gtype, description=description)
+                    continue
+                target = schemas[spec.relation.target]
+                ids = GraphQLList(GraphQLNonNull(GraphQLID))
+                gtype = {
+                    "connect": GraphQLID,
+                    "nested": target.create_input,
+                    "set": ids,
+                    "add": ids,
+                    "remove": ids,
+                    "delete_children": ids,
+                    "nested_many": GraphQLList(GraphQLNonNull(target.create_input)),
+                    "create_children": GraphQLList(GraphQLNonNull(target.create_input)),
+                    "update_children": GraphQLList(GraphQLNonNull(target.bulk_update_input)),
+                }[spec.kind]
+                result[gname] = GraphQLInputField(gtype)
+            return result
+
+        return thunk
+
+    return (
+        GraphQLInputObjectType(
+            f"Create{ms.type_name}Input", graphql_fields(ms.create_fields, with_id=False)
+        ),
+        GraphQLInputObjectType(
+            f"Update{ms.type_name}Input", graphql_fields(ms.update_fields, with_id=False)
+        ),
+        GraphQLInputObjectType(
+            f"BulkUpdate{ms.type_name}Input", graphql_fields(ms.update_fields, with_id=True)
+        ),
+    )
+
+
+def unsettable_required(ms: ModelSchema, create_fields: dict[str, InputField]) -> list[str]:
+    """Required model fields no create input can set (excluded, or a FK to a hidden model).
+
+    When this is not empty the model gets no create mutation: every attempt would fail.
+    """
+    settable = {spec.name for spec in create_fields.values()}
+    missing = []
+    for field in ms.model._meta.concrete_fields:
+        if field.primary_key and (
+            _auto_pk(field) or getattr(field.remote_field, "parent_link", False)
+        ):
+            continue
+        if not field.editable or getattr(field, "auto_now", False):
+            continue
+        if getattr(field, "auto_now_add", False) or field.blank or field.has_default():
+            continue
+        if field.name not in settable:
+            missing.append(field.name)
+    return missing

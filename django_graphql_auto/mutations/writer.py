@@ -1,0 +1,345 @@
+"""Applies one write input (and everything nested in it) to model instances.
+
+The writer validates with Django itself (`full_clean()`), so validators, `unique`, constraints,
+`max_length` and choices become `FieldError`s with Django's codes. It never commits anything on
+its own: callers wrap it in one `transaction.atomic()`, so any error anywhere in a nested input
+rolls the whole mutation back. Every row it touches goes through the policy: the caller needs the
+model permission for the operation, and a row they cannot see is reported as not existing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models.fields.files import FieldFile
+
+from django_graphql_auto.mutations.events import ChangeEvent
+from django_graphql_auto.mutations.inputs import InputField
+from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
+from django_graphql_auto.mutations.uploads import check_upload
+from django_graphql_auto.permissions import ADD, CHANGE, DELETE
+from django_graphql_auto.schema.metadata import ModelSchema, RelationField
+
+
+def dotted(path: tuple[Any, ...], name: str | None = None) -> str:
+    parts = [str(p) for p in path]
+    if name is not None:
+        parts.append(name)
+    return ".".join(parts) or NON_FIELD_ERRORS
+
+
+def _inverse_name(relation: RelationField) -> str | None:
+    """The name of the relation on the target that leads back here (used to refuse cycles)."""
+    info = relation.info
+    if info.forward:
+        return info.field.remote_field.get_accessor_name()
+    return info.remote_name
+
+
+class Writer:
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.bundle = ctx.bundle
+        self.case = ctx.bundle.case
+        self.max_depth = ctx.bundle.config["MAX_NESTED_DEPTH"]
+        self.events: list[ChangeEvent] = []
+        self.stored_files: list[FieldFile] = []
+
+    # Entry points ------------------------------------------------------------------------------
+
+    def create(
+        self,
+        ms: ModelSchema,
+        data: dict[str, Any],
+        path: tuple[Any, ...] = (),
+        *,
+        depth: int = 1,
+        parent: tuple[str, models.Model] | None = None,
+        back: str | None = None,
+    ) -> models.Model:
+        """Create one row; `parent` is (FK name, row) when a parent creates its children."""
+        self._check_depth(depth, path)
+        self.ctx.require(ms.model, ADD)
+        instance = ms.model()
+        if parent is not None:
+            setattr(instance, parent[0], parent[1])
+        later, written, resolved = self._assign(
+            ms, instance, data, ms.create_fields, path, depth, parent, back
+        )
+        self._require_relations(ms, instance, data, path, parent)
+        self._save(ms, instance, path, written, resolved, creating=True)
+        self._apply_later(ms, instance, later, path, depth)
+        self.events.append(ChangeEvent(ms.model, instance.pk, "created", frozenset(written)))
+        return instance
+
+    def update(
+        self,
+        ms: ModelSchema,
+        instance: models.Model,
+        data: dict[str, Any],
+        path: tuple[Any, ...] = (),
+        *,
+        depth: int = 1,
+        parent: tuple[str, models.Model] | None = None,
+    ) -> models.Model:
+        self._check_depth(depth, path)
+        self.ctx.require(ms.model, CHANGE)
+        later, written, resolved = self._assign(
+            ms, instance, data, ms.update_fields, path, depth, parent, None
+        )
+        self._save(ms, instance, path, written, resolved, creating=False)
+        self._apply_later(ms, instance, later, path, depth)
+        self.events.append(ChangeEvent(ms.model, instance.pk, "updated", frozenset(written)))
+        return instance
+
+    def fetch(
+        self, model: type[models.Model], ids: list[Any], path: str, operation: str = CHANGE
+    ) -> list[models.Model]:
+        """Rows by id, in input order, among those the caller may see and `operation`."""
+        self.ctx.require(model, operation)
+        pk_field = model._meta.pk
+        pks = []
+        for raw in ids:
+            try:
+                pks.append(pk_field.to_python(raw))
+            except ValidationError:
+                raise FieldErrors(
+                    [FieldError(path, (f"'{raw}' is not a valid id.",), "invalid")]
+                ) from None
+        found = {row.pk: row for row in self.ctx.visible(model).filter(pk__in=pks)}
+        missing = [str(raw) for raw, pk in zip(ids, pks, strict=True) if pk not in found]
+        if missing:
+            type_name = self.bundle.type_name(model)
+            message = f"No {type_name} with id {', '.join(missing)}."
+            raise FieldErrors([FieldError(path, (message,), "invalid")])
+        return [found[pk] for pk in pks]
+
+    def discard_files(self) -> None:
+        """Remove files stored by a write that was rolled back: storage is not transactional."""
+        for stored in self.stored_files:
+            with contextlib.suppress(Exception):  # best effort: missing is what we want
+                stored.storage.delete(stored.name)
+        self.stored_files.clear()
+
+    # Steps -------------------------------------------------------------------------------------
+
+    def _check_depth(self, depth: int, path: tuple[Any, ...]) -> None:
+        if depth > self.max_depth:
+            raise FieldErrors(
+                [
+                    FieldError(
+                        dotted(path),
+                        (f"Nested writes may go {self.max_depth} levels deep at most.",),
+                        "max_depth",
+                    )
+                ]
+            )
+
+    def _assign(
+        self,
+        ms: ModelSchema,
+        instance: models.Model,
+        data: dict[str, Any],
+        specs: dict[str, InputField],
+        path: tuple[Any, ...],
+        depth: int,
+        parent: tuple[str, models.Model] | None,
+        back: str | None,
+    ) -> tuple[list[tuple[InputField, Any]], set[str], set[str]]:
+        """Set columns and to-one relations; return relation work for after the save, the
+        model field names written, and the FK names already checked (not validated again)."""
+        later: list[tuple[InputField, Any]] = []
+        written: set[str] = set()
+        resolved: set[str] = set()
+        errors: list[FieldError] = []
+        for key, value in data.items():
+            spec = specs[key]
+            where = dotted(path, key)
+            relation = spec.relation
+            if relation is not None and (
+                (parent is not None and spec.name == parent[0])
+                or (back is not None and spec.name == back)
+            ):
+                errors.append(
+                    FieldError(where, ("Set by the enclosing object; leave it out.",), "invalid")
+                )
+                continue
+            if spec.kind == "scalar":
+                self._set_scalar(ms, instance, spec, value, where)
+                written.add(spec.name)
+            elif spec.kind == "connect":
+                other = self.case(f"nested_{spec.name}")
+                if value is not None and data.get(other) is not None:
+                    message = f"Give either {key} or {other}, not both."
+                    errors.append(FieldError(where, (message,), "invalid"))
+                    continue
+                if value is None:
+                    setattr(instance, relation.info.attname, None)
+                else:
+                    (row,) = self.fetch(relation.target, [value], where)
+                    setattr(instance, spec.name, row)
+                    resolved.add(spec.name)
+                written.add(spec.name)
+            elif spec.kind == "nested":
+                if value is None:
+                    continue
+                target = self.bundle.models[relation.target]
+                row = self.create(
+                    target,
+                    value,
+                    (*path, key),
+                    depth=depth + 1,
+                    back=_inverse_name(relation),
+                )
+                setattr(instance, spec.name, row)
+                resolved.add(spec.name)
+                written.add(spec.name)
+            elif value is not None:
+                later.append((spec, value))
+        if errors:
+            raise FieldErrors(errors)
+        return later, written, resolved
+
+    def _set_scalar(
+        self, ms: ModelSchema, instance: models.Model, spec: InputField, value: Any, where: str
+    ) -> None:
+        info = spec.scalar.info
+        if spec.scalar.kind == "file":
+            if value is not None:
+                check_upload(ms, info, value, where)
+            setattr(instance, info.name, value if value is not None else "")
+            return
+        if value is None and not info.null and spec.scalar.kind == "string" and info.blank:
+            value = ""  # "clear" for a blank-but-not-null text column
+        setattr(instance, info.attname, value)
+
+    def _require_relations(
+        self,
+        ms: ModelSchema,
+        instance: models.Model,
+        data: dict[str, Any],
+        path: tuple[Any, ...],
+        parent: tuple[str, models.Model] | None,
+    ) -> None:
+        errors = []
+        for spec in ms.create_fields.values():
+            if spec.kind != "connect" or (parent and spec.name == parent[0]):
+                continue
+            info = spec.relation.info
+            if info.blank or info.has_default or getattr(instance, info.attname) is not None:
+                continue
+            other = self.case(f"nested_{spec.name}")
+            errors.append(
+                FieldError(
+                    dotted(path, spec.graphql_name),
+                    (f"Give {spec.graphql_name} or {other}.",),
+                    "required",
+                )
+            )
+        if errors:
+            raise FieldErrors(errors)
+
+    def _save(
+        self,
+        ms: ModelSchema,
+        instance: models.Model,
+        path: tuple[Any, ...],
+        written: set[str],
+        resolved: set[str],
+        *,
+        creating: bool,
+    ) -> None:
+        exclude = set(resolved)
+        if not creating:
+            # Like a ModelForm: validate what this input wrote, not the untouched columns.
+            exclude |= {f.name for f in instance._meta.concrete_fields} - written
+        try:
+            instance.full_clean(exclude=sorted(exclude))
+        except ValidationError as error:
+            raise FieldErrors(self._field_errors(ms, error, path)) from None
+        try:
+            with transaction.atomic():
+                instance.save()
+        except IntegrityError:
+            message = "The row conflicts with existing data (a constraint was violated)."
+            raise FieldErrors([FieldError(dotted(path), (message,), "invalid")]) from None
+        for field in instance._meta.concrete_fields:
+            if isinstance(field, models.FileField) and field.name in written:
+                stored = getattr(instance, field.name)
+                if stored:
+                    self.stored_files.append(stored)
+
+    def _field_errors(
+        self, ms: ModelSchema, error: ValidationError, path: tuple[Any, ...]
+    ) -> list[FieldError]:
+        names = {spec.name: key for key, spec in ms.create_fields.items()}
+        names.update({spec.name: key for key, spec in ms.update_fields.items()})
+        result = []
+        for name, problems in error.error_dict.items():
+            key = NON_FIELD_ERRORS if name == NON_FIELD_ERRORS else names.get(name, name)
+            for problem in problems:
+                messages = tuple(str(m) for m in problem.messages)
+                result.append(FieldError(dotted(path, key), messages, problem.code or "invalid"))
+        return result
+
+    def _apply_later(
+        self,
+        ms: ModelSchema,
+        instance: models.Model,
+        later: list[tuple[InputField, Any]],
+        path: tuple[Any, ...],
+        depth: int,
+    ) -> None:
+        for spec, value in later:
+            relation = spec.relation
+            target = self.bundle.models[relation.target]
+            key = spec.graphql_name
+            where = dotted(path, key)
+            manager = getattr(instance, spec.name)
+            if spec.kind == "set":
+                manager.set(self.fetch(relation.target, value, where))
+            elif spec.kind == "add":
+                manager.add(*self.fetch(relation.target, value, where))
+            elif spec.kind == "remove":
+                manager.remove(*self.fetch(relation.target, value, where))
+            elif spec.kind == "nested_many":
+                back = _inverse_name(relation)
+                rows = [
+                    self.create(target, item, (*path, key, i), depth=depth + 1, back=back)
+                    for i, item in enumerate(value)
+                ]
+                manager.add(*rows)
+            elif spec.kind == "create_children":
+                fk = relation.info.remote_name
+                for i, item in enumerate(value):
+                    self.create(
+                        target, item, (*path, key, i), depth=depth + 1, parent=(fk, instance)
+                    )
+            elif spec.kind == "update_children":
+                self._update_children(target, relation, instance, value, path, key, depth)
+            elif spec.kind == "delete_children":
+                rows = self._children(target, relation, instance, value, where, DELETE)
+                for row in rows:
+                    pk = row.pk
+                    row.delete()
+                    self.events.append(ChangeEvent(target.model, pk, "deleted", frozenset()))
+
+    def _children(self, target, relation, instance, ids, where, operation):
+        fk = relation.info.remote_name
+        rows = self.fetch(relation.target, ids, where, operation)
+        foreign = [str(r.pk) for r in rows if getattr(r, f"{fk}_id", None) != instance.pk]
+        if foreign:
+            message = f"Not children of this object: {', '.join(foreign)}."
+            raise FieldErrors([FieldError(where, (message,), "invalid")])
+        return rows
+
+    def _update_children(self, target, relation, instance, items, path, key, depth):
+        ids = [item[target.id_name] for item in items]
+        rows = self._children(target, relation, instance, ids, dotted(path, key), CHANGE)
+        fk = relation.info.remote_name
+        for i, (row, item) in enumerate(zip(rows, items, strict=True)):
+            data = {k: v for k, v in item.items() if k != target.id_name}
+            self.update(target, row, data, (*path, key, i), depth=depth + 1, parent=(fk, instance))

@@ -285,6 +285,14 @@ _SPECS = (
         minimum=1,
     ),
     SettingSpec(
+        "UPLOAD_MAX_REQUEST_BYTES",
+        52_428_800,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Largest multipart (file upload) request accepted, in bytes; larger ones get 413.",
+        minimum=1,
+    ),
+    SettingSpec(
         "UPLOAD_ALLOWED_EXTENSIONS",
         ["pdf", "txt", "csv", "png", "jpg", "jpeg", "gif", "webp"],
         _LIST,

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from django.db import models
 from django.db.models.fields.related import ForeignObjectRel
 
+from django_graphql_auto.decorators import MUTATION_MARKER
+
 RelationKind = Literal[
     "foreign_key",
     "one_to_one",
@@ -23,9 +25,6 @@ RelationKind = Literal[
     "reverse_one_to_one",
     "reverse_many_to_many",
 ]
-
-#: Marker attribute set by `@graphql_mutation` on model methods.
-MUTATION_MARKER = "__graphql_mutation__"
 
 
 @dataclass(frozen=True)

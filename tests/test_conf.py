@@ -195,6 +195,7 @@ EXPECTED = {
     "PLURAL_NAME": (None, {"model"}),
     "MAX_NESTED_DEPTH": (4, GLOBAL_SCHEMA),
     "UPLOAD_MAX_BYTES": (10_485_760, EVERYWHERE),
+    "UPLOAD_MAX_REQUEST_BYTES": (52_428_800, GLOBAL_SCHEMA),
     "UPLOAD_ALLOWED_EXTENSIONS": (
         ["pdf", "txt", "csv", "png", "jpg", "jpeg", "gif", "webp"],
         EVERYWHERE,

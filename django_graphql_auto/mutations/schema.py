@@ -12,6 +12,7 @@ from django_graphql_auto.mutations.inputs import (
     input_fields,
     unsettable_required,
 )
+from django_graphql_auto.mutations.methods import method_field
 from django_graphql_auto.mutations.payloads import build_field_error_type, build_payload_type
 
 
@@ -66,6 +67,9 @@ def add_mutations(bundle: Any, mutation_fields: dict[str, GraphQLField]) -> None
             resolve=crud.delete_resolver(ms),
             description=f"Delete one {ms.type_name}, following on_delete of its relations.",
         )
+        for method in ms.info.methods.values():
+            method_name = case(f"{name}_{method.options['name']}")
+            mutation_fields[method_name] = method_field(ms, method, bundle, field_error)
         if bulk_on:
             mutation_fields[case(f"bulk_update_{name}")] = GraphQLField(
                 payload,

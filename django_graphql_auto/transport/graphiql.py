@@ -18,15 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers, get_conditional_response
 from django.views.decorators.http import require_safe
-
-from django_graphql_auto.conf import load_schema_config
 
 ASSET_DIR = Path(__file__).resolve().parent.parent / "static" / "django_graphql_auto" / "graphiql"
 
@@ -55,33 +51,16 @@ _ONE_YEAR = 365 * 24 * 60 * 60
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
-@dataclass(frozen=True)
-class TransportSettings:
-    """The schema-level settings the HTTP layer needs on every request."""
+def transport_settings(schema_name: str) -> Any:
+    """The schema's resolved settings, held by its built bundle (rebuilt when settings change)."""
+    from django_graphql_auto.schema.registry import get_schema
 
-    graphiql: bool | None  # None follows DEBUG
-    max_request_bytes: int
-
-
-@cache
-def transport_settings(schema_name: str) -> TransportSettings:
-    """Read once per schema: ``load_schema_config`` resolves every model's settings, far too much
-    work for each request. Tests that change settings clear the cache through ``setting_changed``.
-    """
-    config = load_schema_config(schema_name)
-    return TransportSettings(
-        graphiql=config["GRAPHIQL"], max_request_bytes=int(config["MAX_REQUEST_BYTES"])
-    )
-
-
-@receiver(setting_changed)
-def _forget_transport_settings(**kwargs: Any) -> None:
-    transport_settings.cache_clear()
+    return get_schema(schema_name).config
 
 
 def graphiql_enabled(schema_name: str) -> bool:
     """GraphiQL follows ``DEBUG`` unless the schema's ``GRAPHIQL`` setting says otherwise."""
-    flag = transport_settings(schema_name).graphiql
+    flag = transport_settings(schema_name)["GRAPHIQL"]
     return bool(settings.DEBUG) if flag is None else flag
 
 

@@ -43,6 +43,11 @@ from django_graphql_auto.transport.graphiql import (
     graphiql_page,
     transport_settings,
 )
+from django_graphql_auto.transport.multipart import (
+    MULTIPART,
+    MultipartError,
+    operations_from_multipart,
+)
 
 logger = logging.getLogger("django_graphql_auto.transport")
 
@@ -218,14 +223,21 @@ def _read_body(request: HttpRequest, max_bytes: int) -> bytes:
     return body
 
 
-def _params_from_post(request: HttpRequest, max_bytes: int) -> GraphQLParams:
-    """POST: a UTF-8 JSON object body. Multipart uploads will plug in here."""
+def _params_from_post(request: HttpRequest, config: Any) -> GraphQLParams:
+    """POST: a UTF-8 JSON object body, or a multipart request carrying files."""
+    if request.content_type == MULTIPART:
+        try:
+            data = operations_from_multipart(request, config["UPLOAD_MAX_REQUEST_BYTES"])
+        except MultipartError as error:
+            raise RequestRejected(error.status, error.message) from None
+        return _params_from_mapping(data)
     if request.content_type != APPLICATION_JSON:
         raise RequestRejected(
             415,
-            "Unsupported Content-Type: send 'application/json'.",
-            {"Accept-Post": APPLICATION_JSON},
+            "Unsupported Content-Type: send 'application/json' (or multipart/form-data).",
+            {"Accept-Post": f"{APPLICATION_JSON}, {MULTIPART}"},
         )
+    max_bytes = config["MAX_REQUEST_BYTES"]
     charset = request.content_params.get("charset", "utf-8").strip().lower()
     if charset not in {"utf-8", "utf8"}:
         raise RequestRejected(415, "Unsupported charset: the body must be UTF-8.")
@@ -341,12 +353,12 @@ class GraphQLView(View):
 
     @staticmethod
     def _execute(request: HttpRequest, schema_name: str, media_type: str) -> HttpResponse:
-        max_bytes = transport_settings(schema_name).max_request_bytes
+        config = transport_settings(schema_name)
         if request.method == "GET":
-            params = _params_from_get(request, max_bytes)
+            params = _params_from_get(request, config["MAX_REQUEST_BYTES"])
             allowed = _QUERY_ONLY
         else:
-            params = _params_from_post(request, max_bytes)
+            params = _params_from_post(request, config)
             allowed = _QUERY_AND_MUTATION
         outcome = engine.process(
             schema_name,

@@ -7,12 +7,16 @@ API can be exercised against all of them. Some fields exist only to be hidden: `
 ``password_hash`` look sensitive, and ``internal_notes`` is excluded in settings.
 """
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from django_graphql_auto import graphql_mutation
 
 
 class Author(models.Model):
@@ -109,6 +113,23 @@ class Post(Timestamped):
 
     def __str__(self) -> str:
         return self.title
+
+    @graphql_mutation(description="Publish the post now, or at the given time.")
+    def publish(self, at: dt.datetime | None = None) -> "Post":
+        if self.status == self.Status.PUBLISHED:
+            raise ValidationError({"status": "The post is already published."}, code="invalid")
+        self.status = self.Status.PUBLISHED
+        self.published_at = at or timezone.now()
+        self.save(update_fields=["status", "published_at", "updated_at"])
+        return self
+
+    @graphql_mutation(name="tag_with")
+    def add_tag_names(self, names: list[str]) -> list["Tag"]:
+        """Attach tags by name, creating the missing ones; returns the post's tags."""
+        for name in names:
+            tag, _ = Tag.objects.get_or_create(name=name)
+            self.tags.add(tag)
+        return list(self.tags.all())
 
     # Deliberately a plain method: the API must not expose arbitrary model methods.
     def word_count(self) -> int:

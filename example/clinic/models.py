@@ -9,8 +9,11 @@ fields, a PROTECT foreign key, and a default manager built from a custom queryse
 import uuid
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from django_graphql_auto import graphql_mutation
 
 
 class Person(models.Model):
@@ -110,6 +113,17 @@ class Appointment(models.Model):
     reference = models.UUIDField(default=uuid.uuid4, unique=True)
 
     objects = AppointmentQuerySet.as_manager()
+
+    @graphql_mutation(description="Move the appointment; only scheduled ones can move.")
+    def reschedule(self, starts_at: datetime, minutes: int = 30) -> bool:
+        if self.status != self.Status.SCHEDULED:
+            raise ValidationError({"status": "Only scheduled appointments can be moved."})
+        if minutes <= 0:
+            raise ValidationError({"minutes": "Must be positive."}, code="min_value")
+        self.starts_at = starts_at
+        self.duration = timedelta(minutes=minutes)
+        self.save(update_fields=["starts_at", "duration"])
+        return True
 
     def __str__(self) -> str:
         # No patient/doctor names: those would cost two extra queries per row in admin lists.

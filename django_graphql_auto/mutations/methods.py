@@ -1,0 +1,252 @@
+"""Method mutations: `post_publish(id: ID!, at: DateTime)` from `@graphql_mutation` methods.
+
+The GraphQL signature is derived from the type hints, so the method stays the single source of
+truth. A hint we cannot map makes the build fail loudly with the method named, rather than
+exposing an argument we cannot check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import types
+import typing
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
+from django.db import models, transaction
+from graphql import (
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+)
+
+from django_graphql_auto.execution.errors import forbidden
+from django_graphql_auto.execution.planner import Planner
+from django_graphql_auto.execution.selection import field_selection
+from django_graphql_auto.introspection import MethodInfo
+from django_graphql_auto.mutations.crud import lookup
+from django_graphql_auto.mutations.events import ChangeEvent, dispatch
+from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
+from django_graphql_auto.mutations.writer import Writer
+from django_graphql_auto.permissions import VIEW
+from django_graphql_auto.schema import scalars
+from django_graphql_auto.schema.metadata import ModelSchema
+
+EMPTY = inspect.Parameter.empty
+
+PLAIN_TYPES = {
+    int: GraphQLInt,
+    str: GraphQLString,
+    bool: GraphQLBoolean,
+    float: GraphQLFloat,
+    Decimal: scalars.DecimalScalar,
+    dt.datetime: scalars.DateTime,
+    dt.date: scalars.Date,
+    dt.time: scalars.Time,
+    dt.timedelta: scalars.Duration,
+    uuid.UUID: scalars.UUID,
+    dict: scalars.JSON,
+    typing.Any: scalars.JSON,
+}
+
+
+@dataclass
+class MethodPayload:
+    ok: bool
+    errors: list[str] = field(default_factory=list)
+    field_errors: list[FieldError] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Hint:
+    """A type hint reduced to what we map: base type, list-ness, optionality."""
+
+    base: Any
+    many: bool
+    optional: bool
+
+
+def _reduce(hint: Any, where: str) -> _Hint:
+    optional = False
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        parts = [a for a in typing.get_args(hint) if a is not type(None)]
+        optional = len(parts) != len(typing.get_args(hint))
+        if len(parts) != 1:
+            raise ImproperlyConfigured(f"{where}: unions other than X | None are not supported.")
+        hint, origin = parts[0], typing.get_origin(parts[0])
+    if origin in (list, tuple, typing.Sequence) or hint in (list, tuple):
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        if len(args) != 1:
+            raise ImproperlyConfigured(f"{where}: annotate lists with their item type.")
+        return _Hint(args[0], True, optional)
+    return _Hint(hint, False, optional)
+
+
+def _is_model(hint: Any) -> bool:
+    return isinstance(hint, type) and issubclass(hint, models.Model)
+
+
+def _graphql_type(hint: _Hint, bundle: Any, where: str, *, output: bool) -> Any:
+    if _is_model(hint.base):
+        target = bundle.models.get(hint.base)
+        if target is None:
+            raise ImproperlyConfigured(f"{where}: {hint.base._meta.label} is not exposed.")
+        base = target.object_type if output else GraphQLID
+    elif hint.base in PLAIN_TYPES:
+        base = PLAIN_TYPES[hint.base]
+    else:
+        raise ImproperlyConfigured(f"{where}: no GraphQL type for {hint.base!r}.")
+    gtype = GraphQLList(GraphQLNonNull(base)) if hint.many else base
+    return gtype if hint.optional else GraphQLNonNull(gtype)
+
+
+def _arguments(ms: ModelSchema, method: MethodInfo, bundle: Any) -> dict[str, GraphQLArgument]:
+    args = {ms.id_name: GraphQLArgument(GraphQLNonNull(GraphQLID))}
+    for name, annotation, default in method.parameters:
+        where = f"{ms.info.label}.{method.name}({name})"
+        if annotation is EMPTY:
+            raise ImproperlyConfigured(f"{where}: annotate the argument's type.")
+        hint = _reduce(annotation, where)
+        gtype = _graphql_type(hint, bundle, where, output=False)
+        if default is not EMPTY and isinstance(gtype, GraphQLNonNull):
+            gtype = gtype.of_type  # an argument with a default may be left out
+        args[bundle.case(name)] = GraphQLArgument(gtype)
+    return args
+
+
+def _result_type(ms: ModelSchema, method: MethodInfo, bundle: Any) -> tuple[Any, _Hint | None]:
+    annotation = method.return_annotation
+    if annotation in (None, type(None), EMPTY):
+        return GraphQLBoolean, None
+    where = f"{ms.info.label}.{method.name}() -> result"
+    hint = _reduce(annotation, where)
+    gtype = _graphql_type(hint, bundle, where, output=True)
+    return (gtype.of_type if isinstance(gtype, GraphQLNonNull) else gtype), hint
+
+
+def _errors_from(error: ValidationError, case: Any) -> list[FieldError]:
+    if hasattr(error, "error_dict"):
+        result = []
+        for name, problems in error.error_dict.items():
+            key = NON_FIELD_ERRORS if name == NON_FIELD_ERRORS else case(name)
+            for problem in problems:
+                messages = tuple(str(m) for m in problem.messages)
+                result.append(FieldError(key, messages, problem.code or "invalid"))
+        return result
+    return [
+        FieldError(NON_FIELD_ERRORS, (str(message),), problem.code or "invalid")
+        for problem in error.error_list
+        for message in problem.messages
+    ]
+
+
+def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: Any):
+    options = method.options
+    case = bundle.case
+    result_type, result_hint = _result_type(ms, method, bundle)
+    payload = GraphQLObjectType(
+        f"{ms.type_name}{''.join(p.title() for p in options['name'].split('_'))}Payload",
+        {
+            "ok": GraphQLField(GraphQLNonNull(GraphQLBoolean), resolve=lambda p, _: p.ok),
+            "result": GraphQLField(
+                result_type, resolve=lambda p, info: p.result.get(info.path.key)
+            ),
+            "errors": GraphQLField(
+                GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString))),
+                resolve=lambda p, _: p.errors,
+            ),
+            case("field_errors"): GraphQLField(
+                GraphQLNonNull(GraphQLList(GraphQLNonNull(field_error))),
+                resolve=lambda p, _: p.field_errors,
+            ),
+        },
+    )
+    parameters = {case(name): (name, annotation) for name, annotation, _ in method.parameters}
+
+    def convert(ctx: Any, gname: str, value: Any) -> Any:
+        name, annotation = parameters[gname]
+        hint = _reduce(annotation, name)
+        if value is None or not _is_model(hint.base):
+            return value
+        rows = Writer(ctx).fetch(hint.base, value if hint.many else [value], gname, VIEW)
+        return rows if hint.many else rows[0]
+
+    def resolve(root: Any, info: Any, **arguments: Any) -> MethodPayload:
+        ctx = info.context
+        raw_id = arguments[ms.id_name]
+        row = lookup(ctx, ms, raw_id, options["operation"])
+        if row is None:
+            message = f"No {ms.type_name} with id {raw_id}."
+            return MethodPayload(False, [message], [FieldError(ms.id_name, (message,), "invalid")])
+        permission = options["permission"]
+        if permission and not getattr(ctx.user, "has_perm", lambda *a: False)(permission, row):
+            raise forbidden(f"You may not {options['name']} this {ms.type_name}.")
+        try:
+            kwargs = {
+                parameters[key][0]: convert(ctx, key, value)
+                for key, value in arguments.items()
+                if key != ms.id_name
+            }
+        except FieldErrors as error:
+            return MethodPayload(False, [error.message], list(error.errors))
+
+        def call() -> Any:
+            value = getattr(row, method.name)(**kwargs)
+            dispatch([ChangeEvent(ms.model, row.pk, "updated", frozenset())])
+            return value
+
+        try:
+            if options["atomic"]:
+                with transaction.atomic():
+                    value = call()
+            else:
+                value = call()
+        except ValidationError as error:
+            return MethodPayload(
+                False, ["The method refused the input."], _errors_from(error, case)
+            )
+        except PermissionDenied as error:
+            raise forbidden(str(error) or "Not allowed.") from None
+        payload_value = MethodPayload(True)
+        for child in field_selection(info, arguments).child("result"):
+            payload_value.result[child.key] = _read_back(ctx, info, child, result_hint, value)
+        return payload_value
+
+    return GraphQLField(
+        payload,
+        args=_arguments(ms, method, bundle),
+        resolve=resolve,
+        description=options["description"] or method.doc or None,
+    )
+
+
+def _read_back(ctx: Any, info: Any, child: Any, hint: _Hint | None, value: Any) -> Any:
+    if hint is None:
+        return True
+    if not _is_model(hint.base) or value is None:
+        return value
+    target = ctx.bundle.models[hint.base]
+    if not ctx.allows(hint.base, VIEW):
+        return None
+    rows = list(value) if hint.many else [value]
+    path = (info.path.key, child.key)
+    loaded = Planner(ctx).rows_by_pk(target, [r.pk for r in rows], child.children, path)
+    return loaded if hint.many else (loaded[0] if loaded else None)

@@ -1,0 +1,106 @@
+"""The GraphQL multipart request specification (file uploads).
+
+A multipart POST carries `operations` (the usual JSON parameters, with `null` where files go),
+`map` (which file part goes to which `variables.` path) and the file parts. Django parses the
+parts; this module puts each `UploadedFile` at its paths. Batched operations are not supported.
+
+Browsers can send multipart forms across sites without a preflight, so a cookie-authenticated
+multipart request must pass Django's CSRF check (token-authenticated clients send no cookie).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.http import HttpRequest
+from django.middleware.csrf import CsrfViewMiddleware
+
+MULTIPART = "multipart/form-data"
+
+
+class MultipartError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _json(raw: str | None, name: str) -> Any:
+    if raw is None:
+        raise MultipartError(400, f"The multipart request has no '{name}' part.")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise MultipartError(400, f"The '{name}' part is not valid JSON.") from None
+
+
+def _place(operations: dict[str, Any], path: str, upload: Any) -> None:
+    keys = path.split(".")
+    if len(keys) < 2 or keys[0] != "variables":
+        raise MultipartError(400, f"Map path '{path}' must point into variables.")
+    target: Any = operations
+    for key in keys[:-1]:
+        target = _step(target, key, path)
+    last = keys[-1]
+    if isinstance(target, list):
+        index = _index(last, target, path)
+        target[index] = upload
+    elif isinstance(target, dict):
+        target[last] = upload
+    else:
+        raise MultipartError(400, f"Map path '{path}' does not exist in operations.")
+
+
+def _index(key: str, items: list, path: str) -> int:
+    if not key.isdigit() or int(key) >= len(items):
+        raise MultipartError(400, f"Map path '{path}' does not exist in operations.")
+    return int(key)
+
+
+def _step(target: Any, key: str, path: str) -> Any:
+    if isinstance(target, list):
+        return target[_index(key, target, path)]
+    if isinstance(target, dict) and isinstance(target.get(key), dict | list):
+        return target[key]
+    if isinstance(target, dict) and key in target and target[key] is None:
+        target[key] = {}
+        return target[key]
+    raise MultipartError(400, f"Map path '{path}' does not exist in operations.")
+
+
+def _csrf_refusal(request: HttpRequest) -> str | None:
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    check = CsrfViewMiddleware(lambda _request: None)
+    response = check.process_view(request, None, (), {})
+    return None if response is None else "CSRF verification failed for a multipart request."
+
+
+def operations_from_multipart(request: HttpRequest, max_bytes: int) -> dict[str, Any]:
+    """The decoded `operations` object with every mapped file in place."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise MultipartError(400, "Invalid Content-Length header.") from None
+    if declared > max_bytes:
+        raise MultipartError(413, f"The multipart request exceeds {max_bytes} bytes.")
+    refusal = _csrf_refusal(request)
+    if refusal:
+        raise MultipartError(403, refusal)
+    operations = _json(request.POST.get("operations"), "operations")
+    if not isinstance(operations, dict):
+        raise MultipartError(400, "Batched operations are not supported; send one object.")
+    mapping = _json(request.POST.get("map"), "map")
+    if not isinstance(mapping, dict):
+        raise MultipartError(400, "The 'map' part must be a JSON object.")
+    for key, paths in mapping.items():
+        upload = request.FILES.get(key)
+        if upload is None:
+            raise MultipartError(400, f"The map names file part '{key}', which was not sent.")
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise MultipartError(400, f"The map entry '{key}' must be a list of paths.")
+        for path in paths:
+            _place(operations, path, upload)
+    return operations

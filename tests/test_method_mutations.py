@@ -1,0 +1,108 @@
+"""Method mutations: only decorated methods, typed arguments and results, errors with codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from graphql import print_schema
+
+from blog.models import Post, Tag
+from clinic.models import Appointment
+from django_graphql_auto.schema.registry import get_schema
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_decorated_methods_are_exposed():
+    sdl = print_schema(get_schema().schema)
+    assert "post_publish(id: ID!, at: DateTime): PostPublishPayload" in sdl
+    assert "post_tag_with(id: ID!, names: [String!]!): PostTagWithPayload" in sdl
+    assert "appointment_reschedule(id: ID!, starts_at: DateTime!, minutes: Int)" in sdl
+    assert "word_count" not in sdl  # a plain public method stays private
+    assert "add_tag_names" not in sdl  # exposed under its decorator name only
+
+
+def test_method_runs_and_returns_the_typed_result(graphql):
+    post = f.post(status="draft")
+    result = graphql(
+        """mutation($id: ID!, $at: DateTime) {
+             post_publish(id: $id, at: $at) {
+               ok errors result { id status published_at author { name } }
+             }
+           }""",
+        {"id": str(post.pk), "at": "2024-05-01T12:00:00Z"},
+    ).ok()["post_publish"]
+    assert result["ok"] is True and result["errors"] == []
+    assert result["result"]["status"] == "PUBLISHED"
+    assert result["result"]["published_at"] == "2024-05-01T12:00:00+00:00"
+    post.refresh_from_db()
+    assert post.status == "published"
+
+
+def test_list_arguments_and_list_of_model_results(graphql):
+    post = f.post()
+    f.tag(name="existing")
+    data = graphql(
+        'mutation { post_tag_with(id: "%s", names: ["existing", "fresh"]) '
+        "{ ok result { name } } }" % post.pk
+    ).ok()["post_tag_with"]
+    assert data["ok"] is True
+    assert sorted(t["name"] for t in data["result"]) == ["existing", "fresh"]
+    assert Tag.objects.count() == 2
+
+
+def test_validation_error_becomes_field_errors(graphql):
+    post = f.post(status="published")
+    data = graphql(
+        'mutation { post_publish(id: "%s") { ok result { id } field_errors { field code messages } } }'
+        % post.pk
+    ).ok()["post_publish"]
+    assert data["ok"] is False and data["result"] is None
+    assert data["field_errors"] == [
+        {"field": "status", "code": "invalid", "messages": ["The post is already published."]}
+    ]
+
+
+def test_scalar_result_and_default_argument(graphql):
+    appointment = f.appointment()
+    data = graphql(
+        'mutation { appointment_reschedule(id: "%s", starts_at: "2025-01-01T09:00:00+01:00") '
+        "{ ok result } }" % appointment.pk
+    ).ok()["appointment_reschedule"]
+    assert data == {"ok": True, "result": True}
+    appointment.refresh_from_db()
+    assert appointment.starts_at == dt.datetime(2025, 1, 1, 8, 0, tzinfo=dt.UTC)
+    assert appointment.duration == dt.timedelta(minutes=30)
+
+
+def test_unknown_id_is_not_ok(graphql):
+    data = graphql('mutation { post_publish(id: "999999") { ok errors } }').ok()["post_publish"]
+    assert data == {"ok": False, "errors": ["No Post with id 999999."]}
+
+
+def test_method_needs_the_change_permission(graphql, settings):
+    post = f.post(status="draft")
+    settings.GRAPHQL_AUTO_APPS = {
+        "blog": {"PERMISSION_CLASSES": ["django_graphql_auto.permissions.ReadOnly"]},
+        "clinic": {"PERMISSION_CLASSES": ["django_graphql_auto.permissions.AllowAny"]},
+    }
+    result = graphql('mutation { post_publish(id: "%s") { ok } }' % post.pk)
+    assert result.codes == ["FORBIDDEN"]
+    assert Post.objects.get(pk=post.pk).status == "draft"
+
+
+def test_unexpected_exception_is_masked(graphql, monkeypatch):
+    appointment = f.appointment()
+
+    def explode(self, starts_at, minutes=30):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(Appointment, "reschedule", explode)
+    result = graphql(
+        'mutation { appointment_reschedule(id: "%s", starts_at: "2025-01-01T09:00:00Z") { ok } }'
+        % appointment.pk
+    )
+    assert result.codes == ["INTERNAL_SERVER_ERROR"]
+    assert "secret" not in str(result.body)

@@ -120,4 +120,6 @@ GRAPHQL_AUTO_APPS = {
 }
 GRAPHQL_AUTO_MODELS = {
     "blog.Post": {"EXCLUDE_FIELDS": ["internal_notes"]},
+    # Permissions are created by migrate, not by API clients (their content type is not exposed).
+    "auth.Permission": {"ENABLE_MUTATIONS": False},
 }

@@ -7,6 +7,7 @@ Names are built in snake_case first; `NameCase.apply()` converts them when `NAME
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _IRREGULAR = {
@@ -51,6 +52,8 @@ def pluralize(word: str) -> str:
         plural = _IRREGULAR[lower]
     elif re.search(r"[^aeiou]y$", lower):
         plural = last[:-1] + "ies"
+    elif re.search(r"[aeiou]z$", lower):
+        plural = last + "zes"  # quiz -> quizzes, fez -> fezzes
     elif re.search(r"(s|x|z|ch|sh)$", lower):
         plural = last + "es"
     elif lower in _F_TO_VES:
@@ -81,7 +84,9 @@ def pascal_case(name: str) -> str:
 
 def enum_value_name(value: object) -> str:
     """SPEC §10: stored value upper-cased, non-alphanumerics to `_`, a leading digit prefixed."""
-    name = re.sub(r"[^0-9A-Za-z]", "_", str(value)).upper()
+    # Accented letters keep their base letter (GraphQL names are ASCII): "Ünïcode" -> "UNICODE".
+    ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    name = re.sub(r"[^0-9A-Za-z]", "_", ascii_text).upper()
     if not name or name[0].isdigit():
         name = "_" + name
     return name

@@ -95,5 +95,11 @@ def test_custom_manager_is_the_default_manager():
     assert hasattr(Appointment._default_manager, "upcoming")
 
 
-def test_undecorated_methods_are_not_discovered():
-    assert inspect_model(Post).methods == {}
+def test_only_decorated_methods_are_discovered():
+    methods = inspect_model(Post).methods
+    assert set(methods) == {"publish", "add_tag_names"}  # never word_count or save
+    publish = methods["publish"]
+    assert publish.options["name"] == "publish" and publish.options["operation"] == "change"
+    ((name, annotation, default),) = publish.parameters
+    assert name == "at" and default is None
+    assert methods["add_tag_names"].options["name"] == "tag_with"

@@ -30,6 +30,8 @@ from django_graphql_auto.schema.metadata import _type_names
         ("leaf", "leaves"),
         ("roof", "roofs"),
         ("series", "series"),
+        ("quiz", "quizzes"),
+        ("waltz", "waltzes"),
         ("published_post", "published_posts"),
         ("blog_category", "blog_categories"),
     ],
@@ -40,7 +42,14 @@ def test_pluralize(word, plural):
 
 @pytest.mark.parametrize(
     ("value", "name"),
-    [("draft", "DRAFT"), ("a+", "A_"), ("in-progress", "IN_PROGRESS"), (1, "_1"), ("2x", "_2X")],
+    [
+        ("draft", "DRAFT"),
+        ("a+", "A_"),
+        ("in-progress", "IN_PROGRESS"),
+        (1, "_1"),
+        ("2x", "_2X"),
+        ("Ünïcode", "UNICODE"),
+    ],
 )
 def test_enum_value_names(value, name):
     assert enum_value_name(value) == name

@@ -200,8 +200,8 @@ def test_denied_root_field_error_points_at_the_field(graphql, commented_post):
     result = graphql("{ posts { title } comments { body } }")
     assert_forbidden(result, leaked=("secret comment",))
     assert [e["path"] for e in result.errors] == [["comments"]]
-    # Root lists are non-null, so the denied field nulls the whole `data`, siblings included.
-    assert result.data is None
+    # Root lists are nullable: the denied field nulls itself, its sibling still answers.
+    assert result.data == {"posts": [{"title": "Commented"}], "comments": None}
 
 
 @use_policy("DenyComments")

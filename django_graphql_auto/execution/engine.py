@@ -6,6 +6,7 @@ it never touches graphql-core directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -14,6 +15,7 @@ from graphql import GraphQLError, OperationDefinitionNode, execute
 from graphql.execution.values import get_variable_values
 
 from django_graphql_auto.execution import errors
+from django_graphql_auto.execution.compiled import execute_compiled
 from django_graphql_auto.execution.context import RequestContext
 from django_graphql_auto.execution.documents import DocumentCache
 from django_graphql_auto.execution.hygiene import has_null_byte
@@ -27,6 +29,7 @@ OutcomeKind = Literal[
     "request_error",  # unknown operation name, several operations without a name,
     # variables that do not coerce (BAD_USER_INPUT): nothing was executed
     "operation_not_allowed",  # e.g. a mutation over GET: nothing was executed
+    "rate_limited",  # `before_execute` refused the request (RATE_LIMITED): nothing was executed
 ]
 
 
@@ -88,9 +91,14 @@ def process(
     *,
     request: Any = None,
     allowed_operations: frozenset[str] = frozenset({"query", "mutation"}),
+    before_execute: Callable[[str], GraphQLError | None] | None = None,
 ) -> Outcome:
     """Parse (cached), check the operation type, validate (cached), execute; never raises for bad
-    client input. Every error in `payload["errors"]` carries `extensions.code`."""
+    client input. Every error in `payload["errors"]` carries `extensions.code`.
+
+    `before_execute(operation_type)` runs once the request is known to be executable (the
+    transport charges its rate limit there); a GraphQLError it returns refuses the request with
+    the outcome kind "rate_limited"."""
     bundle = get_schema(schema_name)
     show = _follow_debug(bundle.config["DEBUG_ERRORS"])
     cache = documents(bundle)
@@ -101,6 +109,19 @@ def process(
     if isinstance(operation, str):
         return _failure("request_error", [GraphQLError(operation)], errors.BAD_USER_INPUT, show)
     operation_type = operation.operation.value
+    root_type = {
+        "query": bundle.schema.query_type,
+        "mutation": bundle.schema.mutation_type,
+        "subscription": bundle.schema.subscription_type,
+    }[operation_type]
+    if root_type is None or (
+        operation_type == "subscription" and "subscription" not in allowed_operations
+    ):
+        where = "over WebSocket" if operation_type == "subscription" and root_type else "here"
+        message = f"This schema serves no {operation_type} operations {where}."
+        outcome = _failure("request_error", [GraphQLError(message)], errors.BAD_USER_INPUT, show)
+        outcome.operation_type = operation_type
+        return outcome
     if operation_type not in allowed_operations:
         message = f"{operation_type.capitalize()} operations are not allowed here."
         outcome = _failure(
@@ -127,20 +148,31 @@ def process(
         outcome = _failure("request_error", coerced, errors.BAD_USER_INPUT, show)
         outcome.operation_type = operation_type
         return outcome
-    result = execute(
-        bundle.schema,
-        document.node,
-        variable_values=variables or {},
-        operation_name=operation_name,
-        context_value=RequestContext(request=request, bundle=bundle),
-    )
+    refusal = before_execute(operation_type) if before_execute is not None else None
+    if refusal is not None:
+        outcome = _failure("rate_limited", [refusal], errors.RATE_LIMITED, show)
+        outcome.operation_type = operation_type
+        return outcome
+    context = RequestContext(request=request, bundle=bundle)
+    compiled = execute_compiled(bundle, document.node, operation, coerced, context)
+    if compiled is not None:
+        data, error_list = compiled["data"], compiled["errors"]
+    else:
+        result = execute(
+            bundle.schema,
+            document.node,
+            variable_values=variables or {},
+            operation_name=operation_name,
+            context_value=RequestContext(request=request, bundle=bundle),
+        )
+        data, error_list = result.data, result.errors
     payload: dict[str, Any] = {}
-    if result.errors:
+    if error_list:
         payload["errors"] = [
             # Execution errors without a code of their own (a non-null field resolved to null,
             # a value the scalar could not serialize) are the server's fault.
             errors.format_error(e, default_code=errors.INTERNAL_SERVER_ERROR, show_internal=show)
-            for e in result.errors
+            for e in error_list
         ]
-    payload["data"] = result.data
+    payload["data"] = data
     return Outcome("ok", payload, operation_type)

@@ -25,10 +25,11 @@ from graphql.execution.values import get_argument_values, get_directive_values
 
 @dataclass(frozen=True)
 class Selection:
-    name: str  # schema field name
+    name: str  # schema field name ("__typename" included)
     key: str  # response key (alias or name)
     arguments: dict[str, Any]
     children: tuple[Selection, ...]
+    nodes: tuple[FieldNode, ...] = ()  # where it appears in the document (error locations)
 
     def child(self, name: str) -> tuple[Selection, ...]:
         return tuple(c for c in self.children if c.name == name)
@@ -89,7 +90,8 @@ def collect(
     result = []
     for key, nodes in grouped.items():
         name = nodes[0].name.value
-        if name.startswith("__"):
+        if name.startswith("__"):  # __typename, __schema, __type: no arguments we plan with
+            result.append(Selection(name, key, {}, (), tuple(nodes)))
             continue
         field_def = parent.fields[name]
         arguments = get_argument_values(field_def, nodes[0], variables)
@@ -98,7 +100,7 @@ def collect(
         if isinstance(child_type, GraphQLObjectType):
             sets = [n.selection_set for n in nodes if n.selection_set is not None]
             children = collect(child_type, sets, fragments, variables)
-        result.append(Selection(name, key, arguments, children))
+        result.append(Selection(name, key, arguments, children, tuple(nodes)))
     return tuple(result)
 
 
@@ -109,4 +111,4 @@ def field_selection(info: Any, arguments: dict[str, Any]) -> Selection:
     if isinstance(child_type, GraphQLObjectType):
         sets = [n.selection_set for n in info.field_nodes if n.selection_set is not None]
         children = collect(child_type, sets, info.fragments, info.variable_values)
-    return Selection(info.field_name, info.path.key, arguments, children)
+    return Selection(info.field_name, info.path.key, arguments, children, tuple(info.field_nodes))

@@ -66,6 +66,10 @@ PLAIN_TYPES = {
 }
 
 
+class NotExposed(ImproperlyConfigured):
+    """A method mentions a model this schema does not expose: the method is left out."""
+
+
 @dataclass
 class MethodPayload:
     ok: bool
@@ -108,7 +112,7 @@ def _graphql_type(hint: _Hint, bundle: Any, where: str, *, output: bool) -> Any:
     if _is_model(hint.base):
         target = bundle.models.get(hint.base)
         if target is None:
-            raise ImproperlyConfigured(f"{where}: {hint.base._meta.label} is not exposed.")
+            raise NotExposed(f"{where}: {hint.base._meta.label} is not exposed.")
         base = target.object_type if output else GraphQLID
     elif hint.base in PLAIN_TYPES:
         base = PLAIN_TYPES[hint.base]

@@ -12,7 +12,7 @@ from django_graphql_auto.mutations.inputs import (
     input_fields,
     unsettable_required,
 )
-from django_graphql_auto.mutations.methods import method_field
+from django_graphql_auto.mutations.methods import NotExposed, method_field
 from django_graphql_auto.mutations.payloads import build_field_error_type, build_payload_type
 
 
@@ -69,7 +69,10 @@ def add_mutations(bundle: Any, mutation_fields: dict[str, GraphQLField]) -> None
         )
         for method in ms.info.methods.values():
             method_name = case(f"{name}_{method.options['name']}")
-            mutation_fields[method_name] = method_field(ms, method, bundle, field_error)
+            try:
+                mutation_fields[method_name] = method_field(ms, method, bundle, field_error)
+            except NotExposed as reason:
+                bundle.extras.setdefault("skipped_methods", {})[method_name] = str(reason)
         if bulk_on:
             mutation_fields[case(f"bulk_update_{name}")] = GraphQLField(
                 payload,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
 from graphql import (
     GraphQLArgument,
@@ -70,25 +71,47 @@ class SchemaBundle:
         return self.models.get(model)
 
 
+class RootFields(dict):
+    """Root field names must be unique: a silent overwrite would hide part of one model's API."""
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
+    def __setitem__(self, key: str, value: GraphQLField) -> None:
+        if key in self:
+            raise ImproperlyConfigured(
+                f"Two {self.kind} fields would be named '{key}'; give one model another "
+                "TYPE_NAME or PLURAL_NAME (or rename the @graphql_mutation)."
+            )
+        super().__setitem__(key, value)
+
+
 def _root_query_fields(bundle: SchemaBundle) -> dict[str, GraphQLField]:
     case = bundle.case
-    fields: dict[str, GraphQLField] = {}
+    fields: dict[str, GraphQLField] = RootFields("query")
+    roots = bundle.extras.setdefault("root_fields", {})
     for ms in bundle.models.values():
+        roots[ms.single_name] = ("single", ms)
+        roots[ms.list_name] = ("list", ms)
+        roots[ms.pages_name] = ("pages", ms)
         fields[ms.single_name] = GraphQLField(
             ms.object_type,
             args={ms.id_name: GraphQLArgument(GraphQLNonNull(GraphQLID))},
             resolve=resolvers.single_resolver(ms),
             description=f"One {ms.type_name} by id; null when it does not exist or is hidden.",
         )
+        # Root lists and pages are nullable: one refused root field (FORBIDDEN, a bad limit)
+        # then nulls only itself, and its siblings in the same document still answer.
         fields[ms.list_name] = GraphQLField(
-            GraphQLNonNull(GraphQLList(GraphQLNonNull(ms.object_type))),
+            GraphQLList(GraphQLNonNull(ms.object_type)),
             args=list_arguments(ms, case),
             resolve=resolvers.list_resolver(ms),
             description=f"{ms.type_name} rows; `limit` defaults to "
             f"{ms.config['DEFAULT_PAGE_SIZE']} and may be at most {ms.config['MAX_PAGE_SIZE']}.",
         )
         fields[ms.pages_name] = GraphQLField(
-            GraphQLNonNull(ms.page_type),
+            ms.page_type,
             args={
                 case("filters"): GraphQLArgument(ms.filter_type),
                 case("order_by"): GraphQLArgument(GraphQLList(GraphQLNonNull(ms.order_type))),
@@ -133,9 +156,9 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
                 ms.filter_ops[gname] = filter_types.specs[input_type.name]
 
     query_fields = _root_query_fields(bundle)
-    mutation_fields: dict[str, GraphQLField] = {}
+    mutation_fields: dict[str, GraphQLField] = RootFields("mutation")
     add_mutations(bundle, mutation_fields)
-    subscription_fields: dict[str, GraphQLField] = {}
+    subscription_fields: dict[str, GraphQLField] = RootFields("subscription")
     for contribute in CONTRIBUTORS:
         contribute(bundle, query_fields, mutation_fields, subscription_fields)
     if not query_fields:
@@ -145,11 +168,22 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
             resolve=lambda *_: 0,
             description="Placeholder: no model is exposed in this schema.",
         )
-    bundle.schema = GraphQLSchema(
-        query=GraphQLObjectType("Query", query_fields),
-        mutation=GraphQLObjectType("Mutation", mutation_fields) if mutation_fields else None,
-        subscription=(
-            GraphQLObjectType("Subscription", subscription_fields) if subscription_fields else None
-        ),
-    )
+    try:
+        bundle.schema = GraphQLSchema(
+            query=GraphQLObjectType("Query", dict(query_fields)),
+            mutation=(
+                GraphQLObjectType("Mutation", dict(mutation_fields)) if mutation_fields else None
+            ),
+            subscription=(
+                GraphQLObjectType("Subscription", dict(subscription_fields))
+                if subscription_fields
+                else None
+            ),
+        )
+        # Types are resolved lazily: force them now so a clash surfaces here, not mid-request.
+        bundle.schema.type_map  # noqa: B018
+    except TypeError as error:  # graphql-core reports duplicate type names this way
+        raise ImproperlyConfigured(
+            f"Schema '{config.name}' cannot be built: {error} Set TYPE_NAME on one of the models."
+        ) from error
     return bundle

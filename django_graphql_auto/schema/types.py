@@ -6,7 +6,9 @@ objects, prefetched lists, annotations); they never run SQL of their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -71,33 +73,40 @@ def scalar_output_type(field: ScalarField, enums: dict[tuple[str, str], GraphQLE
     return SCALAR_TYPES[field.kind]
 
 
-def _column_resolver(field: ScalarField):
+def column_reader(field: ScalarField) -> Callable[[Any], Any]:
+    """obj -> the value of this column as the API shows it (before scalar serialization)."""
     attname = field.info.attname
+    read = attrgetter(attname)
     if field.kind == "file":
 
-        def resolve_file(obj: Any, info: Any) -> str | None:
-            value = getattr(obj, attname)
+        def read_file(obj: Any) -> str | None:
+            value = read(obj)
             return value.url if value else None
 
-        return resolve_file
+        return read_file
     if field.kind == "decimal" and field.info.decimal_places is not None:
         quantum = Decimal(1).scaleb(-field.info.decimal_places)
 
-        def resolve_decimal(obj: Any, info: Any) -> Decimal | None:
-            value = getattr(obj, attname)
+        def read_decimal(obj: Any) -> Decimal | None:
+            value = read(obj)
             return value.quantize(quantum) if isinstance(value, Decimal) else value
 
-        return resolve_decimal
+        return read_decimal
     if field.enum and field.info.blank:
 
-        def resolve_blank_choice(obj: Any, info: Any) -> Any:
-            value = getattr(obj, attname)
+        def read_blank_choice(obj: Any) -> Any:
+            value = read(obj)
             return None if value == "" else value
 
-        return resolve_blank_choice
+        return read_blank_choice
+    return read
+
+
+def _column_resolver(field: ScalarField):
+    read = column_reader(field)
 
     def resolve_column(obj: Any, info: Any) -> Any:
-        return getattr(obj, attname)
+        return read(obj)
 
     return resolve_column
 

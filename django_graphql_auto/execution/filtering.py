@@ -9,6 +9,8 @@ Relation conditions become subqueries over the rows the caller may see, never pl
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +19,21 @@ from django.db.models import Exists, OuterRef, Q
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema
+
+MIN_YEAR, MAX_YEAR = 1, 9999  # what Python's datetime (so Django) can represent
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _within_int64(lookup: str, values: list[Any]) -> list[Any]:
+    """Integer `in`/`range` values the database can bind, with the same meaning.
+
+    No column holds an integer beyond 64 bits, so such an `in` value can never match and a
+    `range` bound can be clamped. Django guards exact/gt/lt against overflow but not these two
+    (SQLite raises OverflowError when binding them).
+    """
+    if lookup == "in":
+        return [v for v in values if not isinstance(v, int) or INT64_MIN <= v <= INT64_MAX]
+    return [min(max(v, INT64_MIN), INT64_MAX) if isinstance(v, int) else v for v in values]
 
 
 class FilterCompiler:
@@ -57,14 +74,18 @@ class FilterCompiler:
                 for index, sub in enumerate(item):
                     result &= self._object(ms, sub, depth + 1, f"{path}.{index}")
             elif key == "or":
-                alternatives = Q()
-                for index, sub in enumerate(item):
-                    alternatives |= self._object(ms, sub, depth + 1, f"{path}.{index}")
-                result &= alternatives
+                # An empty Q is "no condition", i.e. true: Django would drop it from `|`
+                # (`Q() | x` is `x`), so one empty alternative must make the whole `or` true.
+                alternatives = [
+                    self._object(ms, sub, depth + 1, f"{path}.{index}")
+                    for index, sub in enumerate(item)
+                ]
+                if alternatives and all(alternatives):
+                    result &= functools.reduce(operator.or_, alternatives)
             elif key == "not":
                 inner = self._object(ms, item, depth + 1, path)
-                if inner:
-                    result &= ~inner
+                # `not` of an empty filter (true) matches no row; Django would drop `~Q()`.
+                result &= ~inner if inner else Q(pk__in=[])
             elif key == ms.id_name:
                 result &= self._primary_key(ms, item, path)
             elif key in ms.scalars:
@@ -81,10 +102,12 @@ class FilterCompiler:
         pk = ms.model._meta.pk
         result = Q()
         for op, value in ops.items():
+            if value is None:
+                raise bad_input(f"Filter value at {where}.{op} may not be null.", self.argument)
             self._count(where)
             try:
                 if op == "in":
-                    result &= Q(pk__in=[pk.to_python(v) for v in value])
+                    result &= Q(pk__in=_within_int64("in", [pk.to_python(v) for v in value]))
                 else:
                     result &= Q(pk=pk.to_python(value))
             except ValidationError:
@@ -107,9 +130,20 @@ class FilterCompiler:
                     if part_value is None:
                         raise bad_input(f"Filter value at {path} may not be null.", self.argument)
                     self._count(path)
+                    if lookup == "year":
+                        # Django turns year comparisons into datetime bounds: outside 1..9999
+                        # they raise instead of matching nothing.
+                        years = part_value if isinstance(part_value, list) else [part_value]
+                        if any(not MIN_YEAR <= year <= MAX_YEAR for year in years):
+                            raise bad_input(
+                                f"{path}.{part_op}: a year is between {MIN_YEAR} and {MAX_YEAR}.",
+                                self.argument,
+                            )
                     result &= Q(**{f"{field}__{lookup}__{part_op}": part_value})
                 continue
             self._count(path)
+            if scalar.kind in ("int", "bigint") and lookup in ("in", "range"):
+                value = _within_int64(lookup, value)
             if lookup == "isnull" and scalar.enum and not scalar.info.null:
                 empty = Q(**{field: ""})  # a blank choice is stored as ""
                 result &= empty if value else ~empty
@@ -129,8 +163,14 @@ class FilterCompiler:
         self.ctx.require(relation.target, VIEW)
         target = self.bundle.models[relation.target]
         conditions = dict(value)
-        isnull = conditions.pop(self.case("isnull"), None)
-        self._count(where)
+        isnull_name = self.case("isnull")
+        if isnull_name in conditions and conditions[isnull_name] is None:
+            raise bad_input(
+                f"Filter value at {where}.{isnull_name} may not be null.", self.argument
+            )
+        isnull = conditions.pop(isnull_name, None)
+        if isnull is not None or not conditions:
+            self._count(where)  # the relation itself is a leaf: "has (no) related row"
         inner = self._object(target, conditions, depth + 1, where) if conditions else Q()
         rows = self.ctx.visible(relation.target).filter(inner)
         info = relation.info

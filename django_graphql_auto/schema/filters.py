@@ -64,6 +64,8 @@ KIND_OPERATORS: dict[str, tuple[str, Any, tuple[str, ...], tuple[str, ...]]] = {
 }
 FILTERABLE_KINDS = frozenset(KIND_OPERATORS)
 LIST_OPERATORS = frozenset({"in", "range"})
+#: Operators whose value type is not the field's own: a JSON key is a string.
+OPERATOR_VALUE_TYPES: dict[str, Any] = {"has_key": GraphQLString}
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,11 @@ class FilterTypes:
         lookups: dict[str, str] = {}
         for op in ops:
             gname = self.case(op)
+            op_type = OPERATOR_VALUE_TYPES.get(op, value_type)
             if op in LIST_OPERATORS:
-                fields[gname] = GraphQLInputField(GraphQLList(GraphQLNonNull(value_type)))
+                fields[gname] = GraphQLInputField(GraphQLList(GraphQLNonNull(op_type)))
             else:
-                fields[gname] = GraphQLInputField(value_type)
+                fields[gname] = GraphQLInputField(op_type)
             lookups[gname] = op
         if nullable:
             fields[self.case("isnull")] = GraphQLInputField(GraphQLBoolean)

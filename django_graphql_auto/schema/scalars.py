@@ -59,6 +59,11 @@ def parse_datetime(value: Any) -> dt.datetime:
         raise GraphQLError(f"DateTime cannot represent {text!r}: not ISO 8601.") from None
     if settings.USE_TZ and parsed.tzinfo is None:
         raise GraphQLError(f"DateTime {text!r} has no UTC offset (e.g. 'Z' or '+02:00').")
+    if parsed.tzinfo is not None:
+        try:
+            parsed.astimezone(dt.UTC)  # databases store UTC: it must exist there too
+        except OverflowError:
+            raise GraphQLError(f"DateTime {text!r} is out of range in UTC.") from None
     return parsed
 
 
@@ -161,7 +166,10 @@ def serialize_duration(value: Any) -> str:
 
 def parse_duration_value(value: Any) -> dt.timedelta:
     text = _expect_str(value, "Duration")
-    parsed = parse_duration(text) if text.startswith(("P", "-P")) else None
+    try:
+        parsed = parse_duration(text) if text.startswith(("P", "-P")) else None
+    except OverflowError:
+        raise GraphQLError(f"Duration {text!r} is out of range.") from None
     if parsed is None:
         raise GraphQLError(f"Duration cannot represent {text!r}: expected ISO 8601 (P1DT2H).")
     return parsed

@@ -4,6 +4,9 @@ VENV ?= .venv
 DJANGO_SPEC ?= Django>=5.2,<5.3
 GRAPHQL_SPEC ?= graphql-core>=3.2.3,<3.3
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+# A throwaway database: `make bench` creates it, fills it with the demo data and drops it.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/gqa_bench
+BENCH_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,7 +15,7 @@ STAMP := $(VENV)/.installed
 AUDIT_DIR := tests/http_audit
 DEMO_DB := example/demo.sqlite3
 
-.PHONY: demo test test-sqlite test-postgres lint format install clean
+.PHONY: demo test test-sqlite test-postgres bench lint format install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +47,12 @@ test: $(STAMP) $(AUDIT_DIR)/node_modules/.installed
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): skipped"; \
 	fi
+
+# Every benchmark on SQLite, then again on PostgreSQL when it is reachable (REQUIRE_POSTGRES=1
+# turns "not reachable" into a failure); results in benchmarks/results/*.json, see
+# docs/PERFORMANCE.md. BENCH_ARGS is passed to benchmarks/run_all.py.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all --pg-url "$(BENCH_PG_URL)" $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

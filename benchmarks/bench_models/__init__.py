@@ -1,0 +1,1 @@
+"""A throwaway app whose models are generated on import (see ``models.py``)."""

@@ -1,0 +1,328 @@
+"""Latency of the generated API against hand-written Django views, through the HTTP stack.
+
+    python -m benchmarks.queries [-n 200] [--warmup 20] [--rounds 2] [--only Q1,Q3] [--json PATH]
+
+Every request goes through Django's test ``Client`` (request construction, the full middleware
+stack, URL resolution, the view, the response), in this one process, against the demo data
+(``DATABASE_URL``, default ``benchmarks/results/bench.sqlite3``; loaded when the database is
+empty). For each query shape three implementations answer the same question:
+
+* ``raw``: the hand-written view in ``benchmarks/raw_views.py``;
+* ``compiled``: POST ``/graphql/``, as served (the compiled execution path where it applies);
+* ``general``: POST ``/graphql/`` with the compiled path switched off, so graphql-core's general
+  executor runs every resolver (shows what the compiled path gains).
+
+Before timing, the decoded ``data`` of all three is asserted equal, and the SQL statements of one
+request of each are counted. The three are then timed interleaved (see ``common.interleaved``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmarks import common
+
+
+@dataclass
+class Case:
+    name: str
+    description: str
+    target: float  # the issue's acceptance ratio against raw (median, PostgreSQL)
+    document: str
+    raw_path: str
+    variables: Callable[[], dict[str, Any] | None] = lambda: None
+    raw_body: Callable[[dict[str, Any] | None], dict[str, Any]] | None = None  # POST when set
+    normalize: Callable[[Any], Any] = lambda data: data
+    cleanup: Callable[[], None] = lambda: None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _unique_names(prefix: str) -> Callable[[], str]:
+    counter = itertools.count()
+    return lambda: f"{prefix}{next(counter)}"
+
+
+def build_cases() -> list[Case]:
+    from blog.models import Tag
+    from clinic.models import Appointment
+    from django.db.models import Count
+
+    # A fixed appointment with several prescriptions (the demo data is deterministic).
+    appointment_id = (
+        Appointment.objects.annotate(n=Count("prescriptions"))
+        .filter(n__gte=3)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    prefix = f"bench-{os.getpid()}-"
+    next_name = _unique_names(prefix)
+
+    def tag_payload(data: Any) -> Any:
+        # Each call creates a new tag: compare all but the generated name and the new id.
+        obj = (data or {}).get("create_tag", {}).get("object")
+        if obj:
+            obj = {
+                "id": "<id>" if obj["id"].isdigit() else obj["id"],
+                "name": "<name>" if obj["name"].startswith(prefix) else obj["name"],
+            }
+            data = {"create_tag": {**data["create_tag"], "object": obj}}
+        return data
+
+    return [
+        Case(
+            "Q1",
+            "flat list: 100 posts, 6 scalar columns",
+            1.5,
+            "{ posts(limit: 100) { id title status views price published_at } }",
+            "/raw/q1/?limit=100",
+        ),
+        Case(
+            "Q2",
+            "100 posts + author (to-one)",
+            1.5,
+            "{ posts(limit: 100) { id title author { id name } } }",
+            "/raw/q2/?limit=100",
+        ),
+        Case(
+            "Q3",
+            "50 authors + posts(limit: 3) + comments_count",
+            1.5,
+            "{ authors(limit: 50) { id name posts(limit: 3) { id title comments_count } } }",
+            "/raw/q3/?limit=50&posts=3",
+        ),
+        Case(
+            "Q4",
+            "one appointment + patient, doctor + clinic, prescriptions + drug",
+            1.5,
+            """query Appointment($id: ID!) {
+              appointment(id: $id) {
+                id starts_at fee status
+                patient { id first_name last_name }
+                doctor { id first_name last_name clinic { id name } }
+                prescriptions { id dosage quantity drug { id name } }
+              }
+            }""",
+            f"/raw/q4/{appointment_id}/",
+            variables=lambda: {"id": str(appointment_id)},
+            extra={"appointment_id": appointment_id},
+        ),
+        Case(
+            "Q5",
+            "posts page 3 of size 20 + page_info",
+            1.5,
+            """{ post_pages(page: 3, page_size: 20) {
+              items { id title views }
+              page_info { total_count page page_size total_pages has_next_page has_previous_page }
+            } }""",
+            "/raw/q5/?page=3&page_size=20",
+        ),
+        Case(
+            "M1",
+            "create_tag mutation (a new name each call)",
+            2.0,
+            """mutation CreateTag($input: CreateTagInput!) {
+              create_tag(input: $input) {
+                ok errors field_errors { field messages code } object { id name }
+              }
+            }""",
+            "/raw/m1/",
+            variables=lambda: {"input": {"name": next_name()}},
+            raw_body=lambda variables: variables["input"],
+            normalize=tag_payload,
+            cleanup=lambda: Tag.objects.filter(name__startswith=prefix).delete(),
+        ),
+    ]
+
+
+def _decode(response: Any) -> Any:
+    import orjson
+
+    assert response.status_code == 200, (response.status_code, response.content[:500])
+    return orjson.loads(response.content)
+
+
+def make_calls(case: Case, client: Any) -> dict[str, Callable[[], Any]]:
+    """One zero-argument callable per implementation, each making one full HTTP request."""
+    import orjson
+
+    from django_graphql_auto.execution import engine
+
+    compiled_path = engine.execute_compiled
+
+    def no_compiled_path(*_args: Any) -> None:
+        return None
+
+    fixed_variables = case.variables()
+    fixed_body = orjson.dumps({"query": case.document, "variables": fixed_variables})
+    dynamic = case.raw_body is not None  # a mutation: new input every call
+
+    def graphql() -> Any:
+        if dynamic:
+            body = orjson.dumps({"query": case.document, "variables": case.variables()})
+        else:
+            body = fixed_body
+        response = client.post("/graphql/", body, content_type="application/json")
+        if response.status_code != 200:
+            raise AssertionError(response.content[:500])
+        return response
+
+    def general() -> Any:
+        engine.execute_compiled = no_compiled_path
+        try:
+            return graphql()
+        finally:
+            engine.execute_compiled = compiled_path
+
+    def raw() -> Any:
+        if dynamic:
+            body = orjson.dumps(case.raw_body(case.variables()))
+            response = client.post(case.raw_path, body, content_type="application/json")
+        else:
+            response = client.get(case.raw_path)
+        if response.status_code != 200:
+            raise AssertionError(response.content[:500])
+        return response
+
+    return {"raw": raw, "compiled": graphql, "general": general}
+
+
+def check_same_data(case: Case, calls: dict[str, Callable[[], Any]]) -> None:
+    bodies = {name: _decode(call()) for name, call in calls.items()}
+    for name, body in bodies.items():
+        assert not body.get("errors"), (case.name, name, body.get("errors"))
+    expected = case.normalize(bodies["raw"]["data"])
+    for name in ("compiled", "general"):
+        got = case.normalize(bodies[name]["data"])
+        if got != expected:
+            raise AssertionError(
+                f"{case.name}: '{name}' data differs from raw\n raw: {str(expected)[:800]}\n"
+                f" {name}: {str(got)[:800]}"
+            )
+
+
+def run(repetitions: int, warmup: int, rounds: int, only: set[str] | None) -> dict[str, Any]:
+    from django.test import Client
+
+    client = Client()
+    results = []
+    for case in build_cases():
+        if only and case.name not in only:
+            continue
+        calls = make_calls(case, client)
+        try:
+            check_same_data(case, calls)
+            sql = {name: common.count_queries(call) for name, call in calls.items()}
+            stats, all_rounds = common.measure(calls, repetitions, warmup, rounds)
+        finally:
+            case.cleanup()
+        raw_median = stats["raw"]["median_ms"]
+        results.append(
+            {
+                "query": case.name,
+                "description": case.description,
+                "target_ratio": case.target,
+                "identical_data": True,
+                "sql": sql,
+                "stats": stats,
+                "ratio": {
+                    name: stats[name]["median_ms"] / raw_median for name in ("compiled", "general")
+                },
+                # Less sensitive than the median to waits for a CPU on a loaded machine.
+                "ratio_p25": {
+                    name: stats[name]["p25_ms"] / stats["raw"]["p25_ms"]
+                    for name in ("compiled", "general")
+                },
+                "rounds": all_rounds,
+                **case.extra,
+            }
+        )
+        compiled_ms, general_ms = (stats[name]["median_ms"] for name in ("compiled", "general"))
+        print(
+            f"  {case.name}: raw {raw_median:.2f} ms, compiled {compiled_ms:.2f} ms, "
+            f"general {general_ms:.2f} ms",
+            flush=True,
+        )
+    return {"repetitions": repetitions, "warmup": warmup, "rounds": rounds, "queries": results}
+
+
+def render(report: dict[str, Any]) -> str:
+    env = report["environment"]
+    lines = [
+        f"### Queries: {env['database']}, Python {env['python']}, Django {env['django']}, "
+        f"graphql-core {env['graphql_core']}, {env['nproc']} CPUs "
+        f"({report['repetitions']} interleaved repetitions after {report['warmup']} warm-up, "
+        f"quietest of {report['rounds']} rounds)",
+        "",
+    ]
+    rows = []
+    for result in report["queries"]:
+        stats, ratio, sql = result["stats"], result["ratio"], result["sql"]
+        verdict = "yes" if ratio["compiled"] <= result["target_ratio"] else "**no**"
+        rows.append(
+            [
+                f"{result['query']} {result['description']}",
+                f"{stats['raw']['median_ms']:.2f}",
+                f"{stats['compiled']['median_ms']:.2f}",
+                f"{stats['general']['median_ms']:.2f}",
+                f"{ratio['compiled']:.2f}x",
+                f"{ratio['general']:.2f}x",
+                f"{result['ratio_p25']['compiled']:.2f}x",
+                f"≤ {result['target_ratio']:g}x {verdict}",
+                f"{sql['raw']} / {sql['compiled']} / {sql['general']}",
+            ]
+        )
+    lines.append(
+        common.markdown_table(
+            [
+                "query",
+                "raw ms",
+                "ours ms",
+                "ours (general executor) ms",
+                "ours / raw",
+                "general / raw",
+                "ours / raw (p25)",
+                "target met",
+                "SQL raw / ours / general",
+            ],
+            rows,
+        )
+    )
+    lines += ["", "p90 (ms): raw / ours / general"]
+    lines.append(
+        ", ".join(
+            f"{r['query']} {r['stats']['raw']['p90_ms']:.2f} / "
+            f"{r['stats']['compiled']['p90_ms']:.2f} / {r['stats']['general']['p90_ms']:.2f}"
+            for r in report["queries"]
+        )
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repetitions", "-n", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2, help="report the quietest round")
+    parser.add_argument("--only", help="comma-separated query names, e.g. Q1,Q3")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+
+    common.setup_django()
+    common.prepare_database()
+    only = {name.strip().upper() for name in args.only.split(",")} if args.only else None
+    report = {"benchmark": "queries", "environment": common.environment()}
+    print(f"queries.py on {report['environment']['database']}:", flush=True)
+    report.update(run(args.repetitions, args.warmup, args.rounds, only))
+    print()
+    print(render(report))
+    common.write_json(args.json, report)
+
+
+if __name__ == "__main__":
+    main()

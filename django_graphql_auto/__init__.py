@@ -3,7 +3,7 @@
 The public API is what this module lists; everything else is private.
 """
 
-from django_graphql_auto.decorators import graphql_mutation
+from django_graphql_auto.decorators import graphql_field, graphql_mutation
 
 __version__ = "0.1.0.dev0"
 
@@ -22,4 +22,4 @@ def rebuild_schema(name: str | None = None) -> None:
     _rebuild_schema(name)
 
 
-__all__ = ["__version__", "get_schema", "graphql_mutation", "rebuild_schema"]
+__all__ = ["__version__", "get_schema", "graphql_field", "graphql_mutation", "rebuild_schema"]

@@ -35,7 +35,10 @@ class GraphQLAutoConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the module registers the settings checks.
+        from django_graphql_auto.execution.response_cache import connect_signals
+
         from . import checks  # noqa: F401
 
+        connect_signals()
         setting_changed.connect(_settings_changed, dispatch_uid="django_graphql_auto.settings")
         post_migrate.connect(_migrated, dispatch_uid="django_graphql_auto.migrate")

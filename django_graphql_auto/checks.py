@@ -74,3 +74,41 @@ def check_create_mutations(app_configs: Any = None, **kwargs: Any) -> list[check
 
 
 checks.register(check_create_mutations, TAG)
+
+
+def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """E201: the JWT keys cannot be loaded (missing or unreadable key file, a key of the wrong
+    kind for JWT_ALGORITHM), found at ``check`` time rather than on the first login.
+    W201: JWT_COOKIE without SESSION_COOKIE_SECURE outside DEBUG sends tokens over plain HTTP."""
+    if any(p.is_error for p in conf.find_problems()):
+        return []
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_graphql_auto.security import jwt
+
+    messages: list[checks.CheckMessage] = []
+    for name in conf.schema_names():
+        config = conf.load_schema_config(name)
+        if not config["ENABLE_AUTHENTICATION"]:
+            continue
+        jwt_settings = jwt.JWTSettings.from_config(config)
+        try:
+            jwt.verifying_key(jwt_settings)
+            if jwt_settings.algorithm not in jwt.HMAC_ALGORITHMS:
+                jwt.signing_key(jwt_settings)
+        except ImproperlyConfigured as error:
+            messages.append(checks.Error(f"Schema '{name}': {error}", id=f"{TAG}.E201"))
+        if config["JWT_COOKIE"] and not settings.SESSION_COOKIE_SECURE and not settings.DEBUG:
+            messages.append(
+                checks.Warning(
+                    f"Schema '{name}': JWT_COOKIE is on but SESSION_COOKIE_SECURE is off, so the "
+                    "token cookies would also travel over plain HTTP.",
+                    hint="Set SESSION_COOKIE_SECURE = True (the token cookies follow it).",
+                    id=f"{TAG}.W201",
+                )
+            )
+    return messages
+
+
+checks.register(check_authentication, TAG)

@@ -29,8 +29,9 @@ from __future__ import annotations
 import copy
 import difflib
 import reprlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from types import MappingProxyType, NoneType
 from typing import Any
 
@@ -38,6 +39,9 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from django_graphql_auto.execution.limits.cost import field_costs_problem
+from django_graphql_auto.security.rates import proxy_problem, rate_problem
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -61,8 +65,8 @@ APPS_SETTING = "GRAPHQL_AUTO_APPS"
 MODELS_SETTING = "GRAPHQL_AUTO_MODELS"
 META_CLASS = "GraphQLMeta"
 
-# The library's own app is never exposed unless listed in APPS: its models (tokens, ...) are
-# internal bookkeeping.
+# The library's own app is never exposed, even when listed in APPS: its models (refresh tokens,
+# MFA devices) are internal bookkeeping.
 _OWN_APP = "django_graphql_auto"
 
 
@@ -74,7 +78,8 @@ class SettingSpec:
     ``types`` lists the accepted Python types (``NoneType`` when ``None`` is allowed); ``bool`` is
     never accepted where only ``int`` is listed, although Python says a bool is an int.
     ``item_types`` additionally constrains the items of a list or tuple value, and ``minimum`` the
-    smallest accepted number.
+    smallest accepted number. ``validator`` checks the format of a value of the right type
+    (a rate string, an IP network) and returns why it is wrong, or None.
     """
 
     name: str
@@ -85,6 +90,7 @@ class SettingSpec:
     choices: tuple | None = None
     item_types: tuple[type, ...] | None = None
     minimum: int | None = None
+    validator: Callable[[Any], str | None] | None = None
 
 
 _EVERYWHERE = frozenset(LEVELS)
@@ -186,7 +192,133 @@ _SPECS = (
         True,
         (bool,),
         _EVERYWHERE,
-        "Authenticate requests (session, JWT) before resolving the model's fields.",
+        "Serve me, login, MFA and token mutations and accept JWTs (the schema's value counts).",
+    ),
+    # Authentication (docs/authentication.md).
+    SettingSpec(
+        "JWT_ALGORITHM",
+        "HS256",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "Algorithm that signs and alone is accepted on tokens; RS*/ES* need key files.",
+        choices=("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512"),
+    ),
+    SettingSpec(
+        "JWT_SECRET",
+        None,
+        (str, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "HMAC key of HS* tokens (32+ characters); None derives a sub-key from SECRET_KEY.",
+        validator=lambda value: (
+            None
+            if value is None or len(value) >= 32
+            else "must be at least 32 characters long (or None to derive one)"
+        ),
+    ),
+    SettingSpec(
+        "JWT_PRIVATE_KEY_FILE",
+        None,
+        (str, PurePath, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "PEM private key file that signs RS*/ES* tokens.",
+    ),
+    SettingSpec(
+        "JWT_PUBLIC_KEY_FILE",
+        None,
+        (str, PurePath, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "PEM public key file that checks RS*/ES* tokens; None uses the private key's.",
+    ),
+    SettingSpec(
+        "JWT_ISSUER",
+        "django-graphql-auto",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "The iss claim written into tokens and required on them.",
+    ),
+    SettingSpec(
+        "JWT_AUDIENCE",
+        "django-graphql-auto",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "The aud claim written into tokens and required on them (differ per schema to isolate).",
+    ),
+    SettingSpec(
+        "JWT_ACCESS_TOKEN_LIFETIME",
+        300,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Seconds an access token is valid.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "JWT_REFRESH_TOKEN_LIFETIME",
+        604_800,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Seconds a refresh token is valid (each rotation issues one with the full lifetime).",
+        minimum=1,
+    ),
+    SettingSpec(
+        "JWT_LEEWAY",
+        0,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Seconds of clock skew tolerated on exp, nbf and iat.",
+        minimum=0,
+    ),
+    SettingSpec(
+        "JWT_COOKIE",
+        False,
+        (bool,),
+        _GLOBAL_AND_SCHEMA,
+        "Send tokens as HttpOnly cookies (not in the response body); cookie requests need CSRF.",
+    ),
+    SettingSpec(
+        "MFA_ISSUER",
+        "django-graphql-auto",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "Issuer name shown by authenticator apps (in the otpauth:// URI).",
+    ),
+    SettingSpec(
+        "MFA_REQUIRED_ROLES",
+        [],
+        _LIST,
+        _GLOBAL_AND_SCHEMA,
+        "Group names whose members must use MFA: without it login returns mfa_setup_required.",
+        item_types=_NAMES,
+    ),
+    SettingSpec(
+        "MFA_TICKET_LIFETIME",
+        300,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Seconds the mfa_ticket of a login stays valid.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "MFA_TOTP_WINDOW",
+        1,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "TOTP time steps (30 s) accepted before and after now, for clock drift.",
+        minimum=0,
+    ),
+    SettingSpec(
+        "MFA_BACKUP_CODES",
+        10,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Number of one-time backup codes generated when MFA is confirmed.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "ENABLE_REGISTRATION",
+        False,
+        (bool,),
+        _GLOBAL_AND_SCHEMA,
+        "Add the register mutation (Django's password validators apply).",
     ),
     SettingSpec(
         "ENABLE_PERMISSIONS",
@@ -214,15 +346,89 @@ _SPECS = (
         "ENABLE_RATE_LIMITING",
         False,
         (bool,),
-        _EVERYWHERE,
-        "Rate-limit operations on the model per user and IP address.",
+        _GLOBAL_AND_SCHEMA,
+        "Charge every request to a per-user (or per-IP) budget; over it, HTTP 429 + Retry-After.",
+    ),
+    SettingSpec(
+        "RATE_LIMIT_QUERIES",
+        "120/minute",
+        (str, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        'Query budget per user or IP, "N/second|minute|hour|day"; None: unlimited.',
+        validator=rate_problem,
+    ),
+    SettingSpec(
+        "RATE_LIMIT_MUTATIONS",
+        "30/minute",
+        (str, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        'Mutation budget per user or IP, "N/second|minute|hour|day"; None: unlimited.',
+        validator=rate_problem,
+    ),
+    SettingSpec(
+        "RATE_LIMIT_LOGIN",
+        "10/minute",
+        (str, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "Login attempts per client IP (with ENABLE_RATE_LIMITING); None: unlimited.",
+        validator=rate_problem,
+    ),
+    SettingSpec(
+        "RATE_LIMIT_BY_COST",
+        False,
+        (bool,),
+        _GLOBAL_AND_SCHEMA,
+        "Charge a query its computed cost instead of 1 (capped at the whole budget).",
+    ),
+    SettingSpec(
+        "RATE_LIMIT_CACHE",
+        "default",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "CACHES alias holding the buckets and login counters (Redis: shared across processes).",
+        validator=lambda alias: (
+            None if alias in settings.CACHES else f"{alias!r} is not an alias in CACHES"
+        ),
+    ),
+    SettingSpec(
+        "TRUSTED_PROXIES",
+        [],
+        _LIST,
+        _GLOBAL_AND_SCHEMA,
+        "Proxy IPs/networks whose X-Forwarded-For is believed when finding the client IP.",
+        item_types=_NAMES,
+        validator=proxy_problem,
+    ),
+    SettingSpec(
+        "LOGIN_FAILURE_LIMIT",
+        5,
+        (int, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "Failed logins that lock an account for LOGIN_LOCKOUT_SECONDS; None: never locked.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "LOGIN_IP_FAILURE_LIMIT",
+        50,
+        (int, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "Failed logins (any account) that lock a client IP out of login; None: never locked.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "LOGIN_LOCKOUT_SECONDS",
+        900,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Window in which failures are counted, and how long a lock lasts, in seconds.",
+        minimum=1,
     ),
     SettingSpec(
         "ENABLE_QUERY_ANALYSIS",
         True,
         (bool,),
         _EVERYWHERE,
-        "Refuse documents over the depth, cost, alias and token limits before executing them.",
+        "Refuse documents over the query-analysis limits (the schema's value counts).",
     ),
     SettingSpec(
         "INTROSPECTION",
@@ -342,6 +548,70 @@ _SPECS = (
         "Most leaf conditions one filters argument may hold.",
         minimum=1,
     ),
+    # Query analysis (docs/limits.md); read at schema level, like ENABLE_QUERY_ANALYSIS.
+    SettingSpec(
+        "MAX_QUERY_DEPTH",
+        10,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Deepest field an operation may reach, fragments included; a root field is at depth 1.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "MAX_QUERY_COST",
+        10_000,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Highest estimated cost of an operation: field weights, list fields times their size.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "FIELD_COSTS",
+        {},
+        (dict,),
+        _GLOBAL_AND_SCHEMA,
+        'Weights of chosen fields, "Type.field" (GraphQL names) to an int; others weigh 1.',
+        validator=field_costs_problem,
+    ),
+    SettingSpec(
+        "MAX_ALIASES",
+        30,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Most aliases one document may write.",
+        minimum=0,
+    ),
+    SettingSpec(
+        "MAX_ROOT_FIELDS",
+        20,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Most root fields one operation may select, counted as written.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "MAX_TOKENS",
+        5_000,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Most lexical tokens (comments excluded) a document may have; counted before parsing.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "MAX_DOCUMENT_BYTES",
+        100_000,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Largest document accepted, in UTF-8 bytes; applies even without ENABLE_QUERY_ANALYSIS.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "EXPOSE_QUERY_COST",
+        False,
+        (bool,),
+        _GLOBAL_AND_SCHEMA,
+        "Return the cost of each executed operation in the response's extensions.cost.",
+    ),
     # Transport.
     SettingSpec(
         "DOCUMENT_CACHE_SIZE",
@@ -350,6 +620,51 @@ _SPECS = (
         _GLOBAL_AND_SCHEMA,
         "Number of parsed and validated documents kept in memory; 0 disables the cache.",
         minimum=0,
+    ),
+    SettingSpec(
+        "PERSISTED_QUERIES",
+        "apq",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "apq: automatic persisted queries; allowlist: only documents in ALLOWED_QUERIES_FILE; off.",
+        choices=("apq", "allowlist", "off"),
+    ),
+    SettingSpec(
+        "ALLOWED_QUERIES_FILE",
+        None,
+        (str, NoneType),
+        _GLOBAL_AND_SCHEMA,
+        "JSON file of sha256 hex -> document, the documents the allowlist mode accepts.",
+    ),
+    SettingSpec(
+        "PERSISTED_QUERY_CACHE",
+        "default",
+        (str,),
+        _GLOBAL_AND_SCHEMA,
+        "Alias in CACHES that keeps automatic persisted queries.",
+    ),
+    SettingSpec(
+        "PERSISTED_QUERY_TTL",
+        86_400,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Seconds an automatic persisted query is remembered.",
+        minimum=1,
+    ),
+    SettingSpec(
+        "CACHE_TTL",
+        0,
+        (int,),
+        _EVERYWHERE,
+        "Seconds responses reading this model may be cached (0: never); writes invalidate them.",
+        minimum=0,
+    ),
+    SettingSpec(
+        "RESPONSE_CACHE",
+        "default",
+        (str,),
+        _GLOBAL,
+        "Alias in CACHES that keeps cached responses and the per-model write counters.",
     ),
     SettingSpec(
         "MAX_REQUEST_BYTES",
@@ -489,6 +804,7 @@ _TYPE_WORDS = {
     str: ("a str", "str"),
     type: ("a class", "class"),
     dict: ("a dict", "dict"),
+    PurePath: ("a path", "path"),
     NoneType: ("None", "None"),
 }
 
@@ -563,6 +879,11 @@ def _check_value(spec: SettingSpec, value: Any, path: str, problems: list[Proble
     if spec.minimum is not None and isinstance(value, int) and value < spec.minimum:
         problems.append(Problem("E007", f"{path} must be at least {spec.minimum}, not {value}."))
         return False
+    if spec.validator is not None:
+        problem = spec.validator(value)
+        if problem is not None:
+            problems.append(Problem("E008", f"{path}: {problem}."))
+            return False
     return True
 
 
@@ -638,6 +959,9 @@ def _field_names(model: type[models.Model]) -> set[str]:
             names.add(attname)
         if model_field.is_relation and model_field.auto_created and not model_field.concrete:
             names.add(model_field.get_accessor_name() or model_field.name)
+    from django_graphql_auto.introspection import inspect_model  # computed (@graphql_field) ones
+
+    names.update(inspect_model(model).computed)
     return names
 
 
@@ -863,8 +1187,10 @@ def _exposed(
     excluded_apps = set(values["EXCLUDE_APPS"])
     excluded_models = {label.lower() for label in values["EXCLUDE_MODELS"]}
     for app_config in apps.get_app_configs():
+        if _is_own_app(app_config):
+            continue  # refresh tokens, MFA devices: never exposed, even when listed in APPS
         if selected is None:
-            if _is_django_app(app_config) or _is_own_app(app_config):
+            if _is_django_app(app_config):
                 continue
         elif app_config.label not in selected:
             continue

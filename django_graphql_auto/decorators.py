@@ -44,3 +44,37 @@ def graphql_mutation(
         return method
 
     return mark(function) if function is not None else mark
+
+
+#: Attribute set on functions decorated with `@graphql_field`.
+FIELD_MARKER = "__graphql_field__"
+
+
+def graphql_field(
+    function: Callable | None = None,
+    *,
+    name: str | None = None,
+    requires: tuple[str, ...] | list[str] = (),
+    description: str | None = None,
+) -> Any:
+    """Expose a computed value (a property or a method without arguments) as a read field.
+
+    `requires` names the columns it reads (`"first_name"`, or `"author__name"` through a to-one
+    relation) so the planner loads them with the row: a computed field never costs a query of
+    its own. The GraphQL type comes from the return annotation (scalars and lists of them).
+    Put `@property` above this decorator.
+    """
+
+    def mark(method: Callable) -> Callable:
+        setattr(
+            method,
+            FIELD_MARKER,
+            {
+                "name": name or method.__name__,
+                "requires": tuple(requires),
+                "description": description,
+            },
+        )
+        return method
+
+    return mark(function) if function is not None else mark

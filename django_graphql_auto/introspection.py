@@ -15,7 +15,7 @@ from typing import Any, Literal
 from django.db import models
 from django.db.models.fields.related import ForeignObjectRel
 
-from django_graphql_auto.decorators import MUTATION_MARKER
+from django_graphql_auto.decorators import FIELD_MARKER, MUTATION_MARKER
 
 RelationKind = Literal[
     "foreign_key",
@@ -95,6 +95,18 @@ class MethodInfo:
 
 
 @dataclass(frozen=True)
+class ComputedInfo:
+    """A property or argument-less method marked with `@graphql_field`."""
+
+    name: str  # attribute on the model
+    graphql_name: str  # before NAME_CASE
+    return_annotation: Any
+    requires: tuple[str, ...]
+    doc: str
+    is_property: bool
+
+
+@dataclass(frozen=True)
 class InheritanceInfo:
     is_proxy: bool
     concrete_model: type[models.Model]
@@ -116,6 +128,7 @@ class ModelInfo:
     inheritance: InheritanceInfo
     description: str
     default_ordering: tuple[str, ...]
+    computed: dict[str, ComputedInfo] = field(default_factory=dict)
 
 
 def _choices(field: models.Field) -> tuple[tuple[Any, str], ...] | None:
@@ -249,6 +262,29 @@ def _methods(model: type[models.Model]) -> dict[str, MethodInfo]:
     return found
 
 
+def _computed(model: type[models.Model]) -> dict[str, ComputedInfo]:
+    found: dict[str, ComputedInfo] = {}
+    for name, member in inspect.getmembers(model):
+        is_property = isinstance(member, property)
+        function = member.fget if is_property else member
+        options = getattr(function, FIELD_MARKER, None)
+        if options is None or not callable(function):
+            continue
+        try:
+            hints = typing.get_type_hints(function)
+        except Exception:
+            hints = dict(getattr(function, "__annotations__", {}))
+        found[name] = ComputedInfo(
+            name=name,
+            graphql_name=options["name"] if options["name"] != function.__name__ else name,
+            return_annotation=hints.get("return", inspect.Parameter.empty),
+            requires=options["requires"],
+            doc=options["description"] or inspect.getdoc(function) or "",
+            is_property=is_property,
+        )
+    return found
+
+
 def _description(model: type[models.Model]) -> str:
     if model.__module__.startswith("django."):
         return ""  # Django's own docstrings talk about forms and passwords, not this API
@@ -311,4 +347,5 @@ def inspect_model(model: type[models.Model]) -> ModelInfo:
         ),
         description=_description(model),
         default_ordering=tuple(o for o in (opts.ordering or ()) if isinstance(o, str)),
+        computed=_computed(model),
     )

@@ -42,6 +42,22 @@ def _fresh_schemas():
     clear_schemas()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_caches():
+    """Rate-limit buckets and login counters live in the cache: no test inherits another's.
+
+    Only in-process (local-memory) caches are cleared; a shared Redis is never flushed.
+    """
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    for alias in settings.CACHES:
+        if isinstance(caches[alias], LocMemCache):
+            caches[alias].clear()
+    yield
+
+
 @pytest.fixture
 def graphql(client):
     """POST a document to the endpoint as JSON and return the decoded response."""

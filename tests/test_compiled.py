@@ -53,7 +53,8 @@ CORPUS = [
         None,
     ),
     (
-        "{ appointments(limit: 3) { priority status fee duration prescriptions { drug { name } } } }",
+        "{ appointments(limit: 3) { priority status fee duration "
+        "prescriptions { drug { name } } } }",
         None,
     ),
     ('{ posts(filters: {title: {icontains: "post"}, comments: {isnull: false}}) { id } }', None),

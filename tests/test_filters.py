@@ -1211,6 +1211,8 @@ def test_a_datetime_before_year_one_in_utc_is_not_an_internal_error(graphql, cat
 # ---------------------------------------------------------------------------------------------
 
 
+# 100 authors x 100 posts x 20 comments is over the default MAX_QUERY_COST (10,000), on purpose.
+@override_settings(DJANGO_GRAPHQL_AUTO={"MAX_QUERY_COST": 1_000_000})
 def test_nested_list_filters_and_counts_match_the_orm(graphql, catalog):
     comment_filter = {"is_approved": {"exact": True}, "rating": {"isnull": False}}
     post_filter = {"or": [{"views": {"gte": 42}}, {"rating": {"isnull": True}}]}

@@ -100,6 +100,6 @@ def test_only_decorated_methods_are_discovered():
     assert set(methods) == {"publish", "add_tag_names"}  # never word_count or save
     publish = methods["publish"]
     assert publish.options["name"] == "publish" and publish.options["operation"] == "change"
-    ((name, annotation, default),) = publish.parameters
+    ((name, _annotation, default),) = publish.parameters
     assert name == "at" and default is None
     assert methods["add_tag_names"].options["name"] == "tag_with"

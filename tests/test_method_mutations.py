@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from graphql import print_schema
-
 from blog.models import Post, Tag
 from clinic.models import Appointment
+from graphql import print_schema
+
 from django_graphql_auto.schema.registry import get_schema
 from tests import factories as f
 
@@ -45,8 +45,8 @@ def test_list_arguments_and_list_of_model_results(graphql):
     post = f.post()
     f.tag(name="existing")
     data = graphql(
-        'mutation { post_tag_with(id: "%s", names: ["existing", "fresh"]) '
-        "{ ok result { name } } }" % post.pk
+        f'mutation {{ post_tag_with(id: "{post.pk}", names: ["existing", "fresh"]) '
+        "{ ok result { name } } }"
     ).ok()["post_tag_with"]
     assert data["ok"] is True
     assert sorted(t["name"] for t in data["result"]) == ["existing", "fresh"]
@@ -56,8 +56,8 @@ def test_list_arguments_and_list_of_model_results(graphql):
 def test_validation_error_becomes_field_errors(graphql):
     post = f.post(status="published")
     data = graphql(
-        'mutation { post_publish(id: "%s") { ok result { id } field_errors { field code messages } } }'
-        % post.pk
+        f'mutation {{ post_publish(id: "{post.pk}") '
+        "{ ok result { id } field_errors { field code messages } } }"
     ).ok()["post_publish"]
     assert data["ok"] is False and data["result"] is None
     assert data["field_errors"] == [
@@ -68,8 +68,9 @@ def test_validation_error_becomes_field_errors(graphql):
 def test_scalar_result_and_default_argument(graphql):
     appointment = f.appointment()
     data = graphql(
-        'mutation { appointment_reschedule(id: "%s", starts_at: "2025-01-01T09:00:00+01:00") '
-        "{ ok result } }" % appointment.pk
+        f'mutation {{ appointment_reschedule(id: "{appointment.pk}", '
+        'starts_at: "2025-01-01T09:00:00+01:00") '
+        "{ ok result } }"
     ).ok()["appointment_reschedule"]
     assert data == {"ok": True, "result": True}
     appointment.refresh_from_db()
@@ -88,7 +89,7 @@ def test_method_needs_the_change_permission(graphql, settings):
         "blog": {"PERMISSION_CLASSES": ["django_graphql_auto.permissions.ReadOnly"]},
         "clinic": {"PERMISSION_CLASSES": ["django_graphql_auto.permissions.AllowAny"]},
     }
-    result = graphql('mutation { post_publish(id: "%s") { ok } }' % post.pk)
+    result = graphql(f'mutation {{ post_publish(id: "{post.pk}") {{ ok }} }}')
     assert result.codes == ["FORBIDDEN"]
     assert Post.objects.get(pk=post.pk).status == "draft"
 
@@ -101,8 +102,8 @@ def test_unexpected_exception_is_masked(graphql, monkeypatch):
 
     monkeypatch.setattr(Appointment, "reschedule", explode)
     result = graphql(
-        'mutation { appointment_reschedule(id: "%s", starts_at: "2025-01-01T09:00:00Z") { ok } }'
-        % appointment.pk
+        f'mutation {{ appointment_reschedule(id: "{appointment.pk}", '
+        'starts_at: "2025-01-01T09:00:00Z") { ok } }'
     )
     assert result.codes == ["INTERNAL_SERVER_ERROR"]
     assert "secret" not in str(result.body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
@@ -73,6 +74,8 @@ def test_query_count_does_not_grow_with_rows(graphql, document, build):
     assert small <= 8
 
 
+# 100 posts x 100 posts each is over the default MAX_QUERY_COST (10,000), on purpose.
+@override_settings(DJANGO_GRAPHQL_AUTO={"MAX_QUERY_COST": 100_000})
 def test_list_to_one_to_many_to_one_is_constant(graphql):
     """The acceptance shape: list -> to-one -> to-many -> to-one, 10 and 500 rows."""
     document = "{ posts(limit: 100) { author { posts(limit: 100) { category { name } } } } }"

@@ -82,7 +82,11 @@ def test_export_schema_writes_sdl(tmp_path, capsys):
     call_command("export_schema", "--schema", "admin", "--out", str(target))
     sdl = target.read_text()
     assert "type User {" in sdl
-    assert not re.search(r"^\s+\w*password\w*[:(]", sdl, re.MULTILINE | re.IGNORECASE)
+    user_type = re.search(r"^type User \{.*?^\}", sdl, re.MULTILINE | re.DOTALL).group(0)
+    assert "password" not in user_type.lower()
+    # The only root field named after a password is the auth flow's (SPEC §10).
+    named = re.findall(r"^\s+(\w*password\w*)[:(]", sdl, re.MULTILINE | re.IGNORECASE)
+    assert named == ["change_password"]
     call_command("export_schema")
     assert "type Post {" in capsys.readouterr().out
     with pytest.raises(CommandError, match="Unknown schema"):

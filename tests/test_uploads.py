@@ -6,16 +6,18 @@ import io
 import json
 
 import pytest
+from blog.models import Post
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from blog.models import Post
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
 CREATE = """mutation($input: CreatePostInput!) {
-  create_post(input: $input) { ok errors field_errors { field code } object { id cover attachment } }
+  create_post(input: $input) {
+    ok errors field_errors { field code } object { id cover attachment }
+  }
 }"""
 
 
@@ -95,7 +97,7 @@ def test_refused_uploads_store_nothing(client, media, settings, field, upload, c
 def test_a_later_error_removes_the_stored_file(client, media):
     """The file is written before a nested child fails; the rollback must not leave it behind."""
     author = f.author()
-    status, body = _upload(
+    _status, body = _upload(
         client,
         CREATE,
         {

@@ -19,7 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from graphql import GraphQLError, GraphQLNonNull, located_error
+from graphql import (
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    get_named_type,
+    get_nullable_type,
+    located_error,
+)
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.paths import slot_name
@@ -27,7 +34,12 @@ from django_graphql_auto.execution.planner import Planner
 from django_graphql_auto.execution.selection import Selection, collect
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, ScalarField
-from django_graphql_auto.schema.types import SCALAR_TYPES, column_reader
+from django_graphql_auto.schema.types import (
+    SCALAR_TYPES,
+    column_reader,
+    computed_reader,
+    computed_type,
+)
 
 Writer = Callable[[Any], Any]
 _MISSING = object()
@@ -45,6 +57,21 @@ def _scalar_writer(ms: ModelSchema, field: ScalarField, enums: dict) -> Writer:
     def write(obj: Any) -> Any:
         value = read(obj)
         return None if value is None else serialize(value)
+
+    return write
+
+
+def _computed_writer(ms: ModelSchema, computed: Any) -> Writer:
+    read = computed_reader(computed)
+    gtype = computed_type(ms, computed)
+    many = isinstance(get_nullable_type(gtype), GraphQLList)
+    serialize = get_named_type(gtype).serialize
+
+    def write(obj: Any) -> Any:
+        value = read(obj)
+        if value is None:
+            return None
+        return [serialize(v) for v in value] if many else serialize(value)
 
     return write
 
@@ -108,6 +135,8 @@ def object_writer(
                 steps.append((key, _to_one_writer(relation.info.name, slot_name(sub_path), inner)))
         elif name in ms.counts:
             steps.append((key, _attribute_writer(slot_name((*path, key), "c"))))
+        elif name in ms.computed:
+            steps.append((key, _computed_writer(ms, ms.computed[name])))
         else:
             raise Fallback(name)
 

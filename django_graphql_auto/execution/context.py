@@ -22,6 +22,8 @@ class RequestContext:
     bundle: SchemaBundle
     _allowed: dict[tuple[type[Model], str], bool] = field(default_factory=dict)
     _fields: dict[type[Model], frozenset[str] | None] = field(default_factory=dict)
+    #: Concrete models whose rows this request read (the response cache keys on them).
+    models_read: set[type[Model]] = field(default_factory=set)
 
     @property
     def user(self) -> Any:
@@ -54,6 +56,7 @@ class RequestContext:
 
     def visible(self, model: type[Model]):
         """Every row of `model` the caller may see, as a queryset (custom managers respected)."""
+        self.models_read.add(model)
         return self.policy.filter_rows(self, model, model._default_manager.all())
 
     def joinable(self, model: type[Model]) -> bool:

@@ -14,11 +14,12 @@ from django.conf import settings
 from graphql import GraphQLError, OperationDefinitionNode, execute
 from graphql.execution.values import get_variable_values
 
-from django_graphql_auto.execution import errors
+from django_graphql_auto.execution import errors, persisted, response_cache
 from django_graphql_auto.execution.compiled import execute_compiled
 from django_graphql_auto.execution.context import RequestContext
 from django_graphql_auto.execution.documents import DocumentCache
 from django_graphql_auto.execution.hygiene import has_null_byte
+from django_graphql_auto.execution.limits import Analysis
 from django_graphql_auto.schema.builder import SchemaBundle
 from django_graphql_auto.schema.registry import get_schema
 
@@ -44,6 +45,13 @@ def _follow_debug(value: bool | None) -> bool:
     return bool(settings.DEBUG) if value is None else bool(value)
 
 
+def analysis(bundle: SchemaBundle) -> Analysis:
+    limits = bundle.extras.get("analysis")
+    if limits is None:
+        limits = bundle.extras["analysis"] = Analysis.for_bundle(bundle)
+    return limits
+
+
 def documents(bundle: SchemaBundle) -> DocumentCache:
     cache = bundle.extras.get("documents")
     if cache is None:
@@ -51,6 +59,7 @@ def documents(bundle: SchemaBundle) -> DocumentCache:
             bundle.schema,
             bundle.config["DOCUMENT_CACHE_SIZE"],
             introspection=_follow_debug(bundle.config["INTROSPECTION"]),
+            guards=analysis(bundle).rules,
         )
         bundle.extras["documents"] = cache
     return cache
@@ -85,13 +94,14 @@ def _operation(document: Any, operation_name: str | None) -> OperationDefinition
 
 def process(
     schema_name: str,
-    query: str,
+    query: str | None,
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
     *,
     request: Any = None,
     allowed_operations: frozenset[str] = frozenset({"query", "mutation"}),
     before_execute: Callable[[str], GraphQLError | None] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Outcome:
     """Parse (cached), check the operation type, validate (cached), execute; never raises for bad
     client input. Every error in `payload["errors"]` carries `extensions.code`.
@@ -101,7 +111,15 @@ def process(
     the outcome kind "rate_limited"."""
     bundle = get_schema(schema_name)
     show = _follow_debug(bundle.config["DEBUG_ERRORS"])
+    query, refusal = persisted.resolve_query(bundle, query, extensions)
+    if refusal is not None:
+        return _failure("request_error", [refusal], errors.BAD_USER_INPUT, show)
     cache = documents(bundle)
+    limits = analysis(bundle)
+    if query not in cache:  # a cached text passed these checks; a refused one is never cached
+        refused = limits.check_source(query)
+        if refused:
+            return _failure("validation_error", refused, errors.QUERY_TOO_COMPLEX, show)
     document = cache.parse(query)
     if document.node is None:
         return _failure("parse_error", document.parse_errors, errors.GRAPHQL_PARSE_FAILED, show)
@@ -136,6 +154,7 @@ def process(
         )
         outcome.operation_type = operation_type
         return outcome
+    persisted.remember(bundle, query, extensions)
     if has_null_byte(query, document.node, variables):
         message = "String inputs may not contain NUL (\\u0000) characters."
         outcome = _failure("request_error", [GraphQLError(message)], errors.BAD_USER_INPUT, show)
@@ -154,6 +173,12 @@ def process(
         outcome.operation_type = operation_type
         return outcome
     context = RequestContext(request=request, bundle=bundle)
+    stored = None
+    if operation_type == "query" and response_cache.may_cache(bundle):
+        stored = response_cache.ResponseCache(bundle, context, query, operation_name, variables)
+        hit = stored.lookup()
+        if hit is not None:
+            return Outcome("ok", hit, operation_type)
     compiled = execute_compiled(bundle, document.node, operation, coerced, context)
     if compiled is not None:
         data, error_list = compiled["data"], compiled["errors"]
@@ -163,7 +188,7 @@ def process(
             document.node,
             variable_values=variables or {},
             operation_name=operation_name,
-            context_value=RequestContext(request=request, bundle=bundle),
+            context_value=context,
         )
         data, error_list = result.data, result.errors
     payload: dict[str, Any] = {}
@@ -175,4 +200,9 @@ def process(
             for e in error_list
         ]
     payload["data"] = data
+    if limits.expose_cost:
+        cost = limits.cost(bundle.schema, document.node, operation)
+        payload.setdefault("extensions", {})["cost"] = cost
+    if stored is not None:
+        stored.store(payload)
     return Outcome("ok", payload, operation_type)

@@ -180,6 +180,14 @@ class Planner:
                 level.only.add(prefix + scalar.name)
             elif name in ms.relations:
                 self._relation(ms, ms.relations[name], selection, path, prefix, level)
+            elif name in ms.computed:
+                computed = ms.computed[name]
+                self.ctx.require_field(ms.model, computed.name)
+                for column in computed.info.requires:
+                    level.only.add(prefix + column)
+                    if "__" in column:  # through a to-one relation: join it
+                        level.select_related.add(prefix + column.rsplit("__", 1)[0])
+                        level.only.add(prefix + column.split("__", 1)[0])
             elif name in ms.counts:
                 relation = ms.counts[name].relation
                 self.ctx.require_field(ms.model, relation.name, "count")

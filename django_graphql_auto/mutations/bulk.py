@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from django_graphql_auto.execution.errors import bad_input
@@ -48,6 +47,13 @@ def _flat(ms: ModelSchema, items: list[dict], specs: dict) -> bool:
             if spec.kind not in FLAT_KINDS or (spec.scalar and spec.scalar.kind == "file"):
                 return False
     return True
+
+
+def _many_set(item: dict, specs: dict) -> set[str]:
+    """The many-to-many fields an item replaced (`tags: [...]`), for its change event."""
+    return {
+        spec.name for key, spec in specs.items() if spec.kind == "set" and item.get(key) is not None
+    }
 
 
 class BulkWriter:
@@ -107,16 +113,18 @@ class BulkWriter:
                 keys[key].append(i)
             if not keys:
                 continue
-            existing = set()
-            condition = Q()
-            for key in keys:
-                condition |= Q(**{f.attname: v for f, v in zip(fields, key, strict=True)})
-            own = [row.pk for row in rows if row.pk is not None]
-            query = model._base_manager.filter(condition).exclude(pk__in=own)
-            for values in query.values_list(*[f.attname for f in fields]):
-                existing.add(tuple(values))
+            # One query per set, whatever the batch size: `IN` on the first column (an OR of
+            # 1,000 conditions overflows SQLite's expression depth), the rest compared here.
+            # A key held by any other row clashes, also by a row of this batch that changes
+            # it: the database checks each row as it is written, so a swap would fail there.
+            holders: dict[tuple, set] = defaultdict(set)
+            first = fields[0].attname
+            query = model._base_manager.filter(**{f"{first}__in": {k[0] for k in keys}})
+            for pk, *values in query.values_list("pk", *[f.attname for f in fields]):
+                holders[tuple(values)].add(pk)
             for key, places in keys.items():
-                clashes = places if key in existing else places[1:]
+                others = holders.get(key, set())
+                clashes = [i for i in places if others - {rows[i].pk}] or places[1:]
                 for i in clashes:
                     error = rows[i].unique_error_message(model, names)
                     field = self.writer.case(names[0]) if len(names) == 1 else "__all__"
@@ -156,7 +164,10 @@ class BulkWriter:
                 elif value is None:
                     setattr(row, spec.relation.info.attname, None)
                 else:
-                    pk = spec.relation.target._meta.pk.to_python(value)
+                    try:
+                        pk = spec.relation.target._meta.pk.to_python(value)
+                    except ValidationError:
+                        pk = None  # reported by `_related` as "not a valid id"
                     if pk in related[key]:
                         setattr(row, spec.name, related[key][pk])
                 written.add(spec.name)
@@ -184,6 +195,36 @@ class BulkWriter:
                     links.append(through(**{f"{source}_id": row.pk, f"{target}_id": other.pk}))
             through._default_manager.bulk_create(links)
 
+    def _rows(self, items: list[dict]) -> list[models.Model]:
+        """The rows of a bulk update, one query; errors name the item: `3.id`."""
+        ms = self.ms
+        self.ctx.require(ms.model, CHANGE)
+        pk_field = ms.model._meta.pk
+        pks: list[Any] = []
+        for i, item in enumerate(items):
+            raw = item[ms.id_name]
+            try:
+                pks.append(pk_field.to_python(raw))
+            except ValidationError:
+                pks.append(None)
+                message = f"'{raw}' is not a valid id."
+                self.errors.append(FieldError(dotted((i,), ms.id_name), (message,), "invalid"))
+        wanted = [pk for pk in pks if pk is not None]
+        found = {row.pk: row for row in self.ctx.visible(ms.model).filter(pk__in=wanted)}
+        seen: set[Any] = set()
+        for i, (item, pk) in enumerate(zip(items, pks, strict=True)):
+            if pk is None:
+                continue
+            where = dotted((i,), ms.id_name)
+            if pk not in found:
+                message = f"No {ms.type_name} with id {item[ms.id_name]}."
+                self.errors.append(FieldError(where, (message,), "invalid"))
+            elif pk in seen:
+                self.errors.append(FieldError(where, ("An id appears more than once.",), "invalid"))
+            seen.add(pk)
+        self._raise()
+        return [found[pk] for pk in pks]
+
     # Operations --------------------------------------------------------------------------------
 
     def create(self, items: list[dict]) -> list[models.Model]:
@@ -193,13 +234,21 @@ class BulkWriter:
             return [self.writer.create(ms, item, (i,)) for i, item in enumerate(items)]
         rows = [ms.model() for _ in items]
         touched = self._assign(items, rows, ms.create_fields)
+        connected = {s.name: s for s in ms.create_fields.values() if s.kind == "connect"}
         for i, (item, row) in enumerate(zip(items, rows, strict=True)):
             try:
                 self.writer._require_relations(ms, row, item, (i,), None)
             except FieldErrors as error:
-                self.errors.extend(error.errors)
-            connected = {s.name for k, s in ms.create_fields.items() if s.kind == "connect"}
-            self._clean(i, row, connected & touched[i])
+                # An unknown id already left the FK empty and was reported: say it once.
+                reported = {e.field for e in self.errors}
+                self.errors.extend(e for e in error.errors if e.field not in reported)
+            # Checked above: connected ids, and empty FKs (optional, or reported as required).
+            empty = {
+                name
+                for name, spec in connected.items()
+                if getattr(row, spec.relation.info.attname) is None
+            }
+            self._clean(i, row, (set(connected) & touched[i]) | empty)
         self._check_unique(
             rows, [set(t) | {f.name for f in ms.model._meta.fields} for t in touched]
         )
@@ -212,18 +261,14 @@ class BulkWriter:
                 [FieldError("__all__", ("A row conflicts with existing data.",), "invalid")]
             ) from None
         self._set_many(items, rows, ms.create_fields)
-        for row, written in zip(rows, touched, strict=True):
+        for row, item, written in zip(rows, items, touched, strict=True):
+            written = written | _many_set(item, ms.create_fields)
             self.writer.events.append(ChangeEvent(ms.model, row.pk, "created", frozenset(written)))
         return rows
 
     def update(self, items: list[dict]) -> list[models.Model]:
         ms = self.ms
-        ids = [item[ms.id_name] for item in items]
-        rows = self.writer.fetch(ms.model, ids, ms.id_name, CHANGE)
-        if len({row.pk for row in rows}) != len(rows):
-            raise FieldErrors(
-                [FieldError(ms.id_name, ("An id appears more than once.",), "invalid")]
-            )
+        rows = self._rows(items)
         if not _flat(ms, items, ms.update_fields):
             for i, (row, item) in enumerate(zip(rows, items, strict=True)):
                 data = {k: v for k, v in item.items() if k != ms.id_name}
@@ -246,9 +291,16 @@ class BulkWriter:
                 for row in rows:
                     setattr(row, field.attname, now)
         if columns:
-            ms.model._base_manager.bulk_update(rows, sorted(columns))
+            try:
+                with transaction.atomic():
+                    ms.model._base_manager.bulk_update(rows, sorted(columns))
+            except IntegrityError:
+                raise FieldErrors(
+                    [FieldError("__all__", ("A row conflicts with existing data.",), "invalid")]
+                ) from None
         self._set_many(items, rows, ms.update_fields)
-        for row, written in zip(rows, touched, strict=True):
+        for row, item, written in zip(rows, items, touched, strict=True):
+            written = written | _many_set(item, ms.update_fields)
             self.writer.events.append(ChangeEvent(ms.model, row.pk, "updated", frozenset(written)))
         return rows
 
@@ -292,14 +344,14 @@ def bulk_delete_resolver(ms: ModelSchema):
 
         def delete(writer: Writer) -> list[Any]:
             rows = writer.fetch(ms.model, ids, "ids", DELETE)
-            pks = [row.pk for row in rows]
+            pks = list(dict.fromkeys(row.pk for row in rows))  # an id given twice: one event
             ms.model._base_manager.filter(pk__in=pks).delete()
             for pk in pks:
                 writer.events.append(ChangeEvent(ms.model, pk, "deleted", frozenset()))
             return pks
 
         try:
-            pks = [row.pk for row in Writer(ctx).fetch(ms.model, ids, "ids", DELETE)]
+            pks = list(dict.fromkeys(r.pk for r in Writer(ctx).fetch(ms.model, ids, "ids", DELETE)))
         except FieldErrors as error:
             return refused(error)
         payload = read_back(ctx, ms, info, arguments, pks)

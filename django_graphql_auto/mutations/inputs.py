@@ -90,9 +90,15 @@ def _writes(ms: ModelSchema) -> bool:
 
 
 def input_fields(
-    ms: ModelSchema, schemas: dict[Any, ModelSchema], case: NameCase, *, update: bool
+    ms: ModelSchema,
+    schemas: dict[Any, ModelSchema],
+    case: NameCase,
+    *,
+    update: bool,
+    not_creatable: frozenset[Any] = frozenset(),
 ) -> dict[str, InputField]:
-    """What an input may set; nested creates only into models that have mutations enabled."""
+    """What an input may set. Nested creates go only into models that have mutations enabled
+    and can be created at all (`not_creatable`: a required field of theirs cannot be set)."""
     fields: dict[str, InputField] = {}
     for gname, scalar in ms.scalars.items():
         if writable_scalar(scalar):
@@ -102,7 +108,7 @@ def input_fields(
             )
     for gname, relation in ms.relations.items():
         name = relation.name
-        nested_ok = _writes(schemas[relation.target])
+        nested_ok = _writes(schemas[relation.target]) and relation.target not in not_creatable
         if writable_forward(relation) and not relation.many:
             fields[gname] = InputField(gname, "connect", name, relation=relation)
             if nested_ok:
@@ -137,6 +143,21 @@ def _scalar_input_type(ms: ModelSchema, scalar: ScalarField, enums: dict) -> Any
     return SCALAR_TYPES[scalar.kind]
 
 
+def _relation_input_type(spec: InputField, schemas: dict[Any, ModelSchema]) -> Any:
+    """Built only for the kind at hand: a target with mutations off has no input types, and
+    plain ids (`connect`, `set`, ...) must not need them."""
+    if spec.kind == "connect":
+        return GraphQLID
+    if spec.kind in ("set", "add", "remove", "delete_children"):
+        return GraphQLList(GraphQLNonNull(GraphQLID))
+    target = schemas[spec.relation.target]
+    if spec.kind == "nested":
+        return target.create_input
+    if spec.kind == "update_children":
+        return GraphQLList(GraphQLNonNull(target.bulk_update_input))
+    return GraphQLList(GraphQLNonNull(target.create_input))  # nested_many, create_children
+
+
 def build_input_types(
     ms: ModelSchema, schemas: dict[Any, ModelSchema], enums: dict, case: NameCase
 ) -> tuple[GraphQLInputObjectType, GraphQLInputObjectType, GraphQLInputObjectType]:
@@ -155,20 +176,7 @@ def build_input_types(
                     description = spec.scalar.info.help_text or None
                     result[gname] = GraphQLInputField(gtype, description=description)
                     continue
-                target = schemas[spec.relation.target]
-                ids = GraphQLList(GraphQLNonNull(GraphQLID))
-                gtype = {
-                    "connect": GraphQLID,
-                    "nested": target.create_input,
-                    "set": ids,
-                    "add": ids,
-                    "remove": ids,
-                    "delete_children": ids,
-                    "nested_many": GraphQLList(GraphQLNonNull(target.create_input)),
-                    "create_children": GraphQLList(GraphQLNonNull(target.create_input)),
-                    "update_children": GraphQLList(GraphQLNonNull(target.bulk_update_input)),
-                }[spec.kind]
-                result[gname] = GraphQLInputField(gtype)
+                result[gname] = GraphQLInputField(_relation_input_type(spec, schemas))
             return result
 
         return thunk

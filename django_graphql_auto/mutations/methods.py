@@ -7,13 +7,8 @@ exposing an argument we cannot check.
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
-import types
-import typing
-import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import (
@@ -22,14 +17,12 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db import models, transaction
+from django.db import transaction
 from graphql import (
     GraphQLArgument,
     GraphQLBoolean,
     GraphQLField,
-    GraphQLFloat,
     GraphQLID,
-    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -45,29 +38,10 @@ from django_graphql_auto.mutations.events import ChangeEvent, dispatch
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
 from django_graphql_auto.mutations.writer import Writer
 from django_graphql_auto.permissions import VIEW
-from django_graphql_auto.schema import scalars
+from django_graphql_auto.schema.annotations import Hint, graphql_type, is_model, reduce_hint
 from django_graphql_auto.schema.metadata import ModelSchema
 
 EMPTY = inspect.Parameter.empty
-
-PLAIN_TYPES = {
-    int: GraphQLInt,
-    str: GraphQLString,
-    bool: GraphQLBoolean,
-    float: GraphQLFloat,
-    Decimal: scalars.DecimalScalar,
-    dt.datetime: scalars.DateTime,
-    dt.date: scalars.Date,
-    dt.time: scalars.Time,
-    dt.timedelta: scalars.Duration,
-    uuid.UUID: scalars.UUID,
-    dict: scalars.JSON,
-    typing.Any: scalars.JSON,
-}
-
-
-class NotExposed(ImproperlyConfigured):
-    """A method mentions a model this schema does not expose: the method is left out."""
 
 
 @dataclass
@@ -78,71 +52,27 @@ class MethodPayload:
     result: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Hint:
-    """A type hint reduced to what we map: base type, list-ness, optionality."""
-
-    base: Any
-    many: bool
-    optional: bool
-
-
-def _reduce(hint: Any, where: str) -> _Hint:
-    optional = False
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        parts = [a for a in typing.get_args(hint) if a is not type(None)]
-        optional = len(parts) != len(typing.get_args(hint))
-        if len(parts) != 1:
-            raise ImproperlyConfigured(f"{where}: unions other than X | None are not supported.")
-        hint, origin = parts[0], typing.get_origin(parts[0])
-    if origin in (list, tuple, typing.Sequence) or hint in (list, tuple):
-        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
-        if len(args) != 1:
-            raise ImproperlyConfigured(f"{where}: annotate lists with their item type.")
-        return _Hint(args[0], True, optional)
-    return _Hint(hint, False, optional)
-
-
-def _is_model(hint: Any) -> bool:
-    return isinstance(hint, type) and issubclass(hint, models.Model)
-
-
-def _graphql_type(hint: _Hint, bundle: Any, where: str, *, output: bool) -> Any:
-    if _is_model(hint.base):
-        target = bundle.models.get(hint.base)
-        if target is None:
-            raise NotExposed(f"{where}: {hint.base._meta.label} is not exposed.")
-        base = target.object_type if output else GraphQLID
-    elif hint.base in PLAIN_TYPES:
-        base = PLAIN_TYPES[hint.base]
-    else:
-        raise ImproperlyConfigured(f"{where}: no GraphQL type for {hint.base!r}.")
-    gtype = GraphQLList(GraphQLNonNull(base)) if hint.many else base
-    return gtype if hint.optional else GraphQLNonNull(gtype)
-
-
 def _arguments(ms: ModelSchema, method: MethodInfo, bundle: Any) -> dict[str, GraphQLArgument]:
     args = {ms.id_name: GraphQLArgument(GraphQLNonNull(GraphQLID))}
     for name, annotation, default in method.parameters:
         where = f"{ms.info.label}.{method.name}({name})"
         if annotation is EMPTY:
             raise ImproperlyConfigured(f"{where}: annotate the argument's type.")
-        hint = _reduce(annotation, where)
-        gtype = _graphql_type(hint, bundle, where, output=False)
+        hint = reduce_hint(annotation, where)
+        gtype = graphql_type(hint, bundle, where, output=False)
         if default is not EMPTY and isinstance(gtype, GraphQLNonNull):
             gtype = gtype.of_type  # an argument with a default may be left out
         args[bundle.case(name)] = GraphQLArgument(gtype)
     return args
 
 
-def _result_type(ms: ModelSchema, method: MethodInfo, bundle: Any) -> tuple[Any, _Hint | None]:
+def _result_type(ms: ModelSchema, method: MethodInfo, bundle: Any) -> tuple[Any, Hint | None]:
     annotation = method.return_annotation
     if annotation in (None, type(None), EMPTY):
         return GraphQLBoolean, None
     where = f"{ms.info.label}.{method.name}() -> result"
-    hint = _reduce(annotation, where)
-    gtype = _graphql_type(hint, bundle, where, output=True)
+    hint = reduce_hint(annotation, where)
+    gtype = graphql_type(hint, bundle, where, output=True)
     return (gtype.of_type if isinstance(gtype, GraphQLNonNull) else gtype), hint
 
 
@@ -187,8 +117,8 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
 
     def convert(ctx: Any, gname: str, value: Any) -> Any:
         name, annotation = parameters[gname]
-        hint = _reduce(annotation, name)
-        if value is None or not _is_model(hint.base):
+        hint = reduce_hint(annotation, name)
+        if value is None or not is_model(hint.base):
             return value
         rows = Writer(ctx).fetch(hint.base, value if hint.many else [value], gname, VIEW)
         return rows if hint.many else rows[0]
@@ -242,10 +172,10 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
     )
 
 
-def _read_back(ctx: Any, info: Any, child: Any, hint: _Hint | None, value: Any) -> Any:
+def _read_back(ctx: Any, info: Any, child: Any, hint: Hint | None, value: Any) -> Any:
     if hint is None:
         return True
-    if not _is_model(hint.base) or value is None:
+    if not is_model(hint.base) or value is None:
         return value
     target = ctx.bundle.models[hint.base]
     if not ctx.allows(hint.base, VIEW):

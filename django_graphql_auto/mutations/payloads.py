@@ -63,6 +63,14 @@ def build_field_error_type(case: NameCase) -> GraphQLObjectType:
     )
 
 
+def field_error_type(bundle: Any) -> GraphQLObjectType:
+    """The schema's one `FieldError` type, shared by every payload (type names are unique)."""
+    existing = bundle.extras.get("field_error_type")
+    if existing is None:
+        existing = bundle.extras["field_error_type"] = build_field_error_type(bundle.case)
+    return existing
+
+
 def _by_key(attribute: str):
     def resolve(payload: Payload, info: Any) -> Any:
         return getattr(payload, attribute).get(info.path.key)

@@ -12,8 +12,9 @@ from django_graphql_auto.mutations.inputs import (
     input_fields,
     unsettable_required,
 )
-from django_graphql_auto.mutations.methods import NotExposed, method_field
-from django_graphql_auto.mutations.payloads import build_field_error_type, build_payload_type
+from django_graphql_auto.mutations.methods import method_field
+from django_graphql_auto.mutations.payloads import build_payload_type, field_error_type
+from django_graphql_auto.schema.annotations import NotExposed
 
 
 def add_mutations(bundle: Any, mutation_fields: dict[str, GraphQLField]) -> None:
@@ -21,14 +22,21 @@ def add_mutations(bundle: Any, mutation_fields: dict[str, GraphQLField]) -> None
     writable = [ms for ms in bundle.models.values() if ms.config["ENABLE_MUTATIONS"]]
     if not writable:
         return
-    field_error = build_field_error_type(case)
+    field_error = field_error_type(bundle)
     skipped: dict[str, list[str]] = {}
     for ms in writable:
-        ms.create_fields = input_fields(ms, bundle.models, case, update=False)
-        ms.update_fields = input_fields(ms, bundle.models, case, update=True)
-        missing = unsettable_required(ms, ms.create_fields)
+        # Whether a model's own required fields can be set does not depend on nested inputs.
+        missing = unsettable_required(ms, input_fields(ms, bundle.models, case, update=False))
         if missing:
             skipped[ms.info.label] = missing
+    not_creatable = frozenset(ms.model for ms in writable if ms.info.label in skipped)
+    for ms in writable:
+        ms.create_fields = input_fields(
+            ms, bundle.models, case, update=False, not_creatable=not_creatable
+        )
+        ms.update_fields = input_fields(
+            ms, bundle.models, case, update=True, not_creatable=not_creatable
+        )
     for ms in writable:
         ms.create_input, ms.update_input, ms.bulk_update_input = build_input_types(
             ms, bundle.models, bundle.enums, case

@@ -39,6 +39,14 @@ def _inverse_name(relation: RelationField) -> str | None:
     return info.remote_name
 
 
+MANY_KINDS = frozenset({"set", "add", "remove", "nested_many"})
+
+
+def _many_written(later: list[tuple[InputField, Any]]) -> set[str]:
+    """Forward many-to-many fields changed after the save: they belong in the change event."""
+    return {spec.name for spec, _ in later if spec.kind in MANY_KINDS}
+
+
 class Writer:
     def __init__(self, ctx: Any):
         self.ctx = ctx
@@ -72,6 +80,7 @@ class Writer:
         self._require_relations(ms, instance, data, path, parent)
         self._save(ms, instance, path, written, resolved, creating=True)
         self._apply_later(ms, instance, later, path, depth)
+        written |= _many_written(later)
         self.events.append(ChangeEvent(ms.model, instance.pk, "created", frozenset(written)))
         return instance
 
@@ -92,6 +101,7 @@ class Writer:
         )
         self._save(ms, instance, path, written, resolved, creating=False)
         self._apply_later(ms, instance, later, path, depth)
+        written |= _many_written(later)
         self.events.append(ChangeEvent(ms.model, instance.pk, "updated", frozenset(written)))
         return instance
 
@@ -212,8 +222,14 @@ class Writer:
                 check_upload(ms, info, value, where)
             setattr(instance, info.name, value if value is not None else "")
             return
-        if value is None and not info.null and spec.scalar.kind == "string" and info.blank:
-            value = ""  # "clear" for a blank-but-not-null text column
+        if value is None and not info.null:
+            if spec.scalar.kind == "string" and info.blank:
+                value = ""  # "clear" for a blank-but-not-null text column
+            else:
+                # full_clean() skips empty values of blank fields, so say it here, not as a
+                # database error at save time.
+                message = f"{spec.graphql_name} cannot be null."
+                raise FieldErrors([FieldError(where, (message,), "null")])
         setattr(instance, info.attname, value)
 
     def _require_relations(
@@ -275,8 +291,11 @@ class Writer:
     def _field_errors(
         self, ms: ModelSchema, error: ValidationError, path: tuple[Any, ...]
     ) -> list[FieldError]:
-        names = {spec.name: key for key, spec in ms.create_fields.items()}
-        names.update({spec.name: key for key, spec in ms.update_fields.items()})
+        # A FK has two inputs (`author`, `nested_author`): errors on the column name the first.
+        names: dict[str, str] = {}
+        for fields in (ms.create_fields, ms.update_fields):
+            for key, spec in fields.items():
+                names.setdefault(spec.name, key)
         result = []
         for name, problems in error.error_dict.items():
             key = NON_FIELD_ERRORS if name == NON_FIELD_ERRORS else names.get(name, name)

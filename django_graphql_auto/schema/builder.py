@@ -39,6 +39,7 @@ from django_graphql_auto.schema.types import (
     build_page_type,
     list_arguments,
 )
+from django_graphql_auto.security.auth import add_auth_fields
 from django_graphql_auto.security.policy import Policy, load_policy
 
 _versions = itertools.count(1)
@@ -158,6 +159,8 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
     query_fields = _root_query_fields(bundle)
     mutation_fields: dict[str, GraphQLField] = RootFields("mutation")
     add_mutations(bundle, mutation_fields)
+    if config["ENABLE_AUTHENTICATION"]:
+        add_auth_fields(bundle, query_fields, mutation_fields)
     subscription_fields: dict[str, GraphQLField] = RootFields("subscription")
     for contribute in CONTRIBUTORS:
         contribute(bundle, query_fields, mutation_fields, subscription_fields)

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import models
 
-from django_graphql_auto.introspection import FieldInfo, ModelInfo, RelationshipInfo, inspect_model
+from django_graphql_auto.introspection import (
+    ComputedInfo,
+    FieldInfo,
+    ModelInfo,
+    RelationshipInfo,
+    inspect_model,
+)
 from django_graphql_auto.naming import NameCase, pascal_case, pluralize, snake_case
 
 if TYPE_CHECKING:
@@ -122,6 +128,18 @@ class RelationField:
 
 
 @dataclass(frozen=True)
+class ComputedField:
+    """A `@graphql_field` property or method: read-only, loaded with its declared columns."""
+
+    graphql_name: str
+    info: ComputedInfo
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+@dataclass(frozen=True)
 class CountField:
     graphql_name: str
     relation: RelationField
@@ -142,6 +160,7 @@ class ModelSchema:
     scalars: dict[str, ScalarField] = field(default_factory=dict)
     relations: dict[str, RelationField] = field(default_factory=dict)
     counts: dict[str, CountField] = field(default_factory=dict)
+    computed: dict[str, ComputedField] = field(default_factory=dict)
     # GraphQL filter field name -> operator spec of its input type (filled by the builder).
     filter_ops: dict[str, Any] = field(default_factory=dict)
     # GraphQL types, filled in by the builder.
@@ -165,7 +184,9 @@ class ModelSchema:
     def field_names(self) -> frozenset[str]:
         """Model names of every exposed field and relation (what the policy talks about)."""
         return frozenset(
-            [f.name for f in self.scalars.values()] + [r.name for r in self.relations.values()]
+            [f.name for f in self.scalars.values()]
+            + [r.name for r in self.relations.values()]
+            + [c.name for c in self.computed.values()]
         )
 
 
@@ -243,6 +264,13 @@ def collect_model_schemas(
             if gname in taken:
                 continue
             ms.relations[gname] = RelationField(gname, rinfo, rinfo.related_model)
+            taken.add(gname)
+        excluded = set(model_config["EXCLUDE_FIELDS"] or ())
+        for name, cinfo in info.computed.items():
+            gname = case(cinfo.graphql_name)
+            if name in excluded or gname in taken:
+                continue
+            ms.computed[gname] = ComputedField(gname, cinfo)
             taken.add(gname)
         for relation in list(ms.relations.values()):
             if relation.many:

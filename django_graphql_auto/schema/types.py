@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from operator import attrgetter
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -30,7 +31,13 @@ from graphql import (
 from django_graphql_auto.execution.paths import response_keys, slot_name
 from django_graphql_auto.naming import NameCase, enum_value_name, pascal_case
 from django_graphql_auto.schema import scalars
-from django_graphql_auto.schema.metadata import ModelSchema, RelationField, ScalarField
+from django_graphql_auto.schema.annotations import graphql_type, reduce_hint
+from django_graphql_auto.schema.metadata import (
+    ComputedField,
+    ModelSchema,
+    RelationField,
+    ScalarField,
+)
 
 SCALAR_TYPES = {
     "string": GraphQLString,
@@ -109,6 +116,29 @@ def _column_resolver(field: ScalarField):
         return read(obj)
 
     return resolve_column
+
+
+def computed_type(ms: ModelSchema, computed: ComputedField) -> Any:
+    """Scalars (and lists of them) only: a computed value cannot be planned like a relation."""
+    where = f"{ms.info.label}.{computed.name}"
+    hint = reduce_hint(computed.info.return_annotation, where)
+    return graphql_type(hint, SimpleNamespace(models={}), where, output=True)
+
+
+def computed_reader(computed: ComputedField) -> Callable[[Any], Any]:
+    read = attrgetter(computed.name)
+    if computed.info.is_property:
+        return read
+    return lambda obj: read(obj)()
+
+
+def _computed_resolver(computed: ComputedField):
+    read = computed_reader(computed)
+
+    def resolve_computed(obj: Any, info: Any) -> Any:
+        return read(obj)
+
+    return resolve_computed
 
 
 def _resolve_id(obj: Any, info: Any) -> str:
@@ -190,6 +220,12 @@ def build_object_type(
                     resolve=_to_one_resolver(relation),
                     description=relation.info.help_text or None,
                 )
+        for gname, computed in ms.computed.items():
+            result[gname] = GraphQLField(
+                computed_type(ms, computed),
+                resolve=_computed_resolver(computed),
+                description=computed.info.doc or None,
+            )
         for gname, count in ms.counts.items():
             target = schemas[count.relation.target]
             result[gname] = GraphQLField(

@@ -17,8 +17,15 @@ Choices worth knowing (the graphql-http ``serverAudits`` check all of them):
   string, ``variables`` not an object, wrong ``Content-Type``, body too large) gets a 4xx whatever
   the media type, with a GraphQL-shaped body whose error code is ``BAD_REQUEST``.
 * GET runs queries only: a mutation over GET is a 405 with ``Allow: POST``.
+* Authentication (:mod:`django_graphql_auto.security.authentication`) runs first: an invalid
+  ``Authorization: Bearer`` token is a 401 with ``WWW-Authenticate`` and code
+  ``UNAUTHENTICATED``; a POST authenticated by cookie without a valid CSRF token is a 403 with
+  code ``FORBIDDEN``. Neither is executed.
 * An unexpected exception is a 500 with a generic ``INTERNAL_SERVER_ERROR``; the traceback goes to
   the log (and Django's ``got_request_exception`` signal), never to the client unless ``DEBUG``.
+* With ``ENABLE_RATE_LIMITING`` every request is charged to its budget once (see
+  :mod:`django_graphql_auto.security.ratelimit`); a refusal, or any ``RATE_LIMITED`` error a
+  resolver raised (a locked-out login), is a 429 with ``Retry-After`` in seconds.
 """
 
 from __future__ import annotations
@@ -38,6 +45,13 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from django_graphql_auto.execution import engine
+from django_graphql_auto.execution.errors import RATE_LIMITED
+from django_graphql_auto.security.authentication import (
+    AuthenticationRejected,
+    apply_cookies,
+    authenticate_request,
+)
+from django_graphql_auto.security.ratelimit import operation_meter
 from django_graphql_auto.transport.graphiql import (
     graphiql_enabled,
     graphiql_page,
@@ -66,18 +80,25 @@ _QUERY_AND_MUTATION = frozenset({"query", "mutation"})
 class RequestRejected(Exception):
     """The HTTP request itself is unacceptable; carries the status and a client-safe message."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        code: str = "BAD_REQUEST",
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.code = code
 
 
 @dataclass(frozen=True)
 class GraphQLParams:
     """The four request parameters of the GraphQL-over-HTTP draft, already type-checked."""
 
-    query: str
+    query: str | None  # None only for a persisted query sent by hash
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
@@ -169,9 +190,11 @@ def _optional_object(value: Any, name: str) -> dict[str, Any] | None:
 def _params_from_mapping(data: dict[str, Any]) -> GraphQLParams:
     """Type-check the decoded parameters, the same way for GET and POST."""
     query = data.get("query")
-    if query is None:
+    extensions = _optional_object(data.get("extensions"), "extensions")
+    # A persisted query (APQ) may come as its hash alone; the engine resolves the text.
+    if query is None and not (extensions and "persistedQuery" in extensions):
         raise RequestRejected(400, "The 'query' parameter is required.")
-    if not isinstance(query, str):
+    if query is not None and not isinstance(query, str):
         raise RequestRejected(400, "The 'query' parameter must be a string.")
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
@@ -180,7 +203,7 @@ def _params_from_mapping(data: dict[str, Any]) -> GraphQLParams:
         query=query,
         variables=_optional_object(data.get("variables"), "variables"),
         operation_name=operation_name or None,
-        extensions=_optional_object(data.get("extensions"), "extensions"),
+        extensions=extensions,
     )
 
 
@@ -275,8 +298,21 @@ def _status_for(kind: str, media_type: str) -> int:
         return 200
     if kind == "operation_not_allowed":
         return 405
+    if kind == "rate_limited":
+        return 429
     # Parse, validation and request errors: nothing was executed.
     return 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+
+
+def _retry_after(payload: dict[str, Any]) -> int | None:
+    """The longest ``retryAfter`` of the payload's ``RATE_LIMITED`` errors, or None."""
+    waits = [
+        error.get("extensions", {}).get("retryAfter")
+        for error in payload.get("errors") or ()
+        if error.get("extensions", {}).get("code") == RATE_LIMITED
+    ]
+    waits = [wait for wait in waits if isinstance(wait, int)]
+    return max(waits) if waits else None
 
 
 def _outcome_response(outcome: engine.Outcome, media_type: str) -> HttpResponse:
@@ -284,8 +320,14 @@ def _outcome_response(outcome: engine.Outcome, media_type: str) -> HttpResponse:
     if outcome.kind != "ok" and "data" in payload:
         # The draft: a request that was not executed has no "data" entry at all.
         payload = {key: value for key, value in payload.items() if key != "data"}
-    headers = {"Allow": "POST"} if outcome.kind == "operation_not_allowed" else None
-    return json_response(payload, _status_for(outcome.kind, media_type), media_type, headers)
+    headers = {"Allow": "POST"} if outcome.kind == "operation_not_allowed" else {}
+    status = _status_for(outcome.kind, media_type)
+    retry_after = _retry_after(payload)
+    if retry_after is not None:
+        # A refused request, or a resolver refusing on a limit (a locked-out login).
+        status = 429
+        headers["Retry-After"] = str(retry_after)
+    return json_response(payload, status, media_type, headers)
 
 
 def _internal_error_response(request: HttpRequest, exc: Exception, media_type: str) -> HttpResponse:
@@ -299,9 +341,10 @@ def _internal_error_response(request: HttpRequest, exc: Exception, media_type: s
 # --- the view --------------------------------------------------------------------------------
 
 
-# csrf_exempt for now: GraphQL POSTs are JSON, which browsers cannot send cross-site without a
-# CORS preflight. A later change enforces CSRF for cookie-authenticated POSTs only (token-
-# authenticated API clients must not need a CSRF token); GraphiQL already sends X-CSRFToken.
+# csrf_exempt: the middleware would demand a CSRF token from every POST, Bearer clients included.
+# `authenticate_request` applies Django's CSRF check itself to the POSTs that carry an
+# authenticating cookie (session, or the token cookies in JWT_COOKIE mode) and no Bearer token;
+# GraphiQL sends X-CSRFToken.
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(View):
     """``path("graphql/", include("django_graphql_auto.urls"))``; the ``schema_name`` URL kwarg
@@ -330,7 +373,7 @@ class GraphQLView(View):
                 response = self._execute(request, schema_name, media_type)
         except RequestRejected as rejected:
             response = json_response(
-                _error_body(rejected.message, BAD_REQUEST),
+                _error_body(rejected.message, rejected.code),
                 rejected.status,
                 media_type,
                 rejected.headers,
@@ -354,12 +397,19 @@ class GraphQLView(View):
     @staticmethod
     def _execute(request: HttpRequest, schema_name: str, media_type: str) -> HttpResponse:
         config = transport_settings(schema_name)
+        try:
+            authenticate_request(request, config)
+        except AuthenticationRejected as rejected:
+            raise RequestRejected(
+                rejected.status, rejected.message, rejected.headers, rejected.code
+            ) from None
         if request.method == "GET":
             params = _params_from_get(request, config["MAX_REQUEST_BYTES"])
             allowed = _QUERY_ONLY
         else:
             params = _params_from_post(request, config)
             allowed = _QUERY_AND_MUTATION
+        meter = operation_meter(request, schema_name)
         outcome = engine.process(
             schema_name,
             params.query,
@@ -367,5 +417,9 @@ class GraphQLView(View):
             params.operation_name,
             request=request,
             allowed_operations=allowed,
+            before_execute=meter.before_execute if meter.enabled else None,
+            extensions=params.extensions,
         )
-        return _outcome_response(outcome, media_type)
+        response = _outcome_response(meter.settle(outcome), media_type)
+        apply_cookies(request, response)  # token cookies set or cleared by auth mutations
+        return response

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from django_graphql_auto import graphql_mutation
+from django_graphql_auto import graphql_field, graphql_mutation
 
 
 class Person(models.Model):
@@ -22,6 +22,12 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+
+    @property
+    @graphql_field(requires=["first_name", "last_name"])
+    def full_name(self) -> str:
+        """First and last name, as printed on letters."""
+        return f"{self.first_name} {self.last_name}".strip()
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

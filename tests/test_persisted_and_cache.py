@@ -1,0 +1,158 @@
+"""Automatic persisted queries, the allow-list mode, and the response cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from blog.models import Tag
+from django.core.cache import cache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+QUERY = "{ tags(order_by: [{name: ASC}]) { name } }"
+DIGEST = hashlib.sha256(QUERY.encode()).hexdigest()
+APQ = {"persistedQuery": {"version": 1, "sha256Hash": DIGEST}}
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _post(client, body, **headers):
+    response = client.post(
+        "/graphql/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_ACCEPT="application/graphql-response+json",
+        **headers,
+    )
+    return response.status_code, response.json()
+
+
+def test_apq_round_trip(client):
+    f.tag(name="a")
+    status, body = _post(client, {"extensions": APQ})
+    assert status == 400
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    assert body["errors"][0]["message"] == "PersistedQueryNotFound"
+    status, body = _post(client, {"query": QUERY, "extensions": APQ})
+    assert status == 200 and body["data"] == {"tags": [{"name": "a"}]}
+    status, body = _post(client, {"extensions": APQ})  # the hash alone now works
+    assert status == 200 and body["data"] == {"tags": [{"name": "a"}]}
+    response = client.get(
+        "/graphql/",
+        {"extensions": json.dumps(APQ)},
+        HTTP_ACCEPT="application/graphql-response+json",
+    )
+    assert response.status_code == 200 and response.json()["data"] == {"tags": [{"name": "a"}]}
+
+
+def test_apq_refuses_a_hash_that_does_not_match(client):
+    bad = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    status, body = _post(client, {"query": QUERY, "extensions": bad})
+    assert status == 400 and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    status, body = _post(client, {"extensions": bad})
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_invalid_documents_are_not_remembered(client):
+    broken = "{ tags { nope } }"
+    extensions = {
+        "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(broken.encode()).hexdigest()}
+    }
+    _post(client, {"query": broken, "extensions": extensions})
+    _status, body = _post(client, {"extensions": extensions})
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_allowlist_mode_runs_only_listed_documents(client, tmp_path):
+    allowed = tmp_path / "allowed.json"
+    allowed.write_text(json.dumps({DIGEST: QUERY}))
+    with override_settings(
+        DJANGO_GRAPHQL_AUTO={
+            "PERSISTED_QUERIES": "allowlist",
+            "ALLOWED_QUERIES_FILE": str(allowed),
+        }
+    ):
+        f.tag(name="z")
+        assert _post(client, {"extensions": APQ})[1]["data"] == {"tags": [{"name": "z"}]}
+        assert _post(client, {"query": QUERY})[1]["data"] == {"tags": [{"name": "z"}]}
+        status, body = _post(client, {"query": "{ tags { id } }"})
+        assert status == 400
+        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+CACHED = {"GRAPHQL_AUTO_MODELS": {"blog.Tag": {"CACHE_TTL": 60}}}
+
+
+def _count(graphql, query):
+    with CaptureQueriesContext(connection) as queries:
+        data = graphql(query).ok()
+    return len(queries), data
+
+
+@override_settings(**CACHED)
+def test_cached_response_is_served_without_sql(graphql):
+    f.tag(name="a")
+    first, data = _count(graphql, QUERY)
+    second, again = _count(graphql, QUERY)
+    assert first == 1 and second == 0 and again == data
+
+
+@override_settings(**CACHED)
+def test_a_mutation_invalidates(graphql):
+    tag = f.tag(name="a")
+    graphql(QUERY).ok()
+    graphql(f'mutation {{ update_tag(id: "{tag.pk}", input: {{name: "b"}}) {{ ok }} }}').ok()
+    queries, data = _count(graphql, QUERY)
+    assert queries == 1 and data == {"tags": [{"name": "b"}]}
+
+
+@override_settings(**CACHED)
+def test_a_bulk_mutation_and_an_orm_write_invalidate(graphql, django_capture_on_commit_callbacks):
+    graphql(QUERY).ok()
+    with django_capture_on_commit_callbacks(execute=True):  # bulk writes send no model signals
+        graphql('mutation { bulk_create_tag(inputs: [{name: "x"}, {name: "y"}]) { ok } }').ok()
+    assert graphql(QUERY).ok() == {"tags": [{"name": "x"}, {"name": "y"}]}
+    Tag.objects.filter(name="x").delete()  # plain ORM: Django's signals bump the counter
+    assert graphql(QUERY).ok() == {"tags": [{"name": "y"}]}
+
+
+@override_settings(**CACHED)
+def test_only_opted_in_models_are_cached(graphql):
+    f.post(tags=[f.tag(name="t")])
+    query = "{ tags { name posts { title } } }"  # reads Post too, which has no TTL
+    first, _ = _count(graphql, query)
+    second, _ = _count(graphql, query)
+    assert first == second > 0
+
+
+@override_settings(
+    GRAPHQL_AUTO_MODELS={"blog.Tag": {"CACHE_TTL": 60}},
+    GRAPHQL_AUTO_APPS={
+        "blog": {
+            "PERMISSION_CLASSES": [
+                "django_graphql_auto.permissions.DjangoModelPermissions",
+            ]
+        }
+    },
+)
+def test_no_cross_user_leak(client, admin_user):
+    f.tag(name="secret")
+    client.force_login(admin_user)
+    _, body = _post(client, {"query": QUERY})
+    assert body["data"] == {"tags": [{"name": "secret"}]}
+    client.logout()
+    _status, body = _post(client, {"query": QUERY})
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "secret" not in json.dumps(body)

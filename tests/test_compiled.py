@@ -59,6 +59,14 @@ CORPUS = [
     ),
     ('{ posts(filters: {title: {icontains: "post"}, comments: {isnull: false}}) { id } }', None),
     ("{ published_posts { title } people { first_name } }", None),
+    # flat selections (read as values_list rows): enums, decimals, nullable to-one chains
+    (
+        "{ posts { id status price rating published_at metadata uuid reading_time "
+        "category { name parent { slug } } author { name birth_date } } }",
+        None,
+    ),
+    ("{ patients { blood_type first_name full_name } }", None),
+    ("{ post_pages(page: 1, page_size: 4) { items { id title comments_count } } }", None),
 ]
 
 

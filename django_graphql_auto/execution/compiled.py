@@ -39,6 +39,7 @@ from django_graphql_auto.schema.types import (
     column_reader,
     computed_reader,
     computed_type,
+    value_transform,
 )
 
 Writer = Callable[[Any], Any]
@@ -146,14 +147,16 @@ def object_writer(
     return write
 
 
-def _page_writer(bundle: Any, ms: ModelSchema, selection: Selection) -> Callable[[dict], dict]:
+def _page_writer(
+    bundle: Any, ms: ModelSchema, selection: Selection, flat_row: Writer | None = None
+) -> Callable[[dict], dict]:
     case = bundle.case
     steps: list[tuple[str, Callable[[dict], Any]]] = []
     for child in selection.children:
         if child.name == "__typename":
             steps.append((child.key, _constant(f"{ms.type_name}Page")))
         elif child.name == case("items"):
-            rows = object_writer(bundle, ms, child.children, (selection.key, child.key))
+            rows = flat_row or object_writer(bundle, ms, child.children, (selection.key, child.key))
             key = child.key
             steps.append(
                 (key, lambda page, rows=rows, key=key: [rows(r) for r in page["items"][key]])
@@ -193,24 +196,182 @@ def _page_info(page: dict, fields: list[tuple[str, str | None]]) -> dict[str, An
     return {key: ("PageInfo" if name is None else info[name]) for key, name in fields}
 
 
+# Flat selections: read `.values()` rows instead of model instances ------------------------------
+#
+# Building a model instance per row is about half the cost of a plain list (Django's from_db and
+# __init__). A selection made only of columns, joinable to-one relations and counts needs no
+# instance: the same shaped queryset is read with `.values()` and written from the dicts.
+
+
+def _is_flat(ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], top: bool) -> bool:
+    for selection in children:
+        name = selection.name
+        if name in ("__typename", ms.id_name):
+            continue
+        if name in ms.scalars:
+            if ms.scalars[name].kind == "file":
+                return False  # the URL needs the storage of a FieldFile
+            continue
+        if name in ms.counts and top:
+            continue
+        relation = ms.relations.get(name)
+        if relation is None or relation.many or not ctx.joinable(relation.target):
+            return False
+        if not _is_flat(ctx, ctx.bundle.models[relation.target], selection.children, False):
+            return False
+    return True
+
+
+#: Kinds whose database values already are what the scalar would output (str, int, bool, float).
+_SERIALIZED_AS_STORED = frozenset({"string", "int", "boolean", "float", "json"})
+
+_FLAT_CACHE_SIZE = 512
+
+
+def _scalar_function(ms: ModelSchema, field: ScalarField, enums: dict) -> Callable | None:
+    """value -> output value for one column, or None when the stored value is the output."""
+    transform = value_transform(field)
+    if field.enum:
+        enum = enums[(ms.type_name, field.info.name)]
+        names = {value.value: name for name, value in enum.values.items()}
+
+        def enum_name(value: Any) -> Any:
+            if transform is not None:
+                value = transform(value)
+            # A stored value outside the choices raises KeyError: the request falls back.
+            return None if value is None else names[value]
+
+        return enum_name
+    if transform is None and field.kind in _SERIALIZED_AS_STORED:
+        return None
+    serialize = SCALAR_TYPES[field.kind].serialize
+
+    def output(value: Any) -> Any:
+        if transform is not None:
+            value = transform(value)
+        return None if value is None else serialize(value)
+
+    return output
+
+
+class _FlatWriterCompiler:
+    """Generates `def write(row): return {...}` for one flat selection over `values_list` rows.
+
+    One dict display per object, columns read by position: the same work a hand-written view
+    does, instead of a chain of small closures per field. The source is built only from
+    response keys (GraphQL names, written with repr) and column positions; values never enter
+    the code.
+    """
+
+    def __init__(self, bundle: Any):
+        self.bundle = bundle
+        self.columns: list[str] = []
+        self.helpers: dict[str, Any] = {}
+
+    def _column(self, name: str) -> int:
+        if name not in self.columns:
+            self.columns.append(name)
+        return self.columns.index(name)
+
+    def _helper(self, function: Callable) -> str:
+        name = f"_h{len(self.helpers)}"
+        self.helpers[name] = function
+        return name
+
+    def _expression(
+        self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...], prefix: str
+    ) -> str:
+        items = []
+        for selection in children:
+            key, name = selection.key, selection.name
+            if name == "__typename":
+                value = repr(ms.type_name)
+            elif name == ms.id_name:
+                value = f"str(row[{self._column(prefix + 'pk')}])"
+            elif name in ms.scalars:
+                field = ms.scalars[name]
+                reference = f"row[{self._column(prefix + field.name)}]"
+                function = _scalar_function(ms, field, self.bundle.enums)
+                value = reference if function is None else f"{self._helper(function)}({reference})"
+            elif name in ms.counts:
+                value = f"row[{self._column(slot_name((*path, key), 'c'))}]"
+            else:
+                relation = ms.relations[name]
+                target = self.bundle.models[relation.target]
+                sub_prefix = f"{prefix}{relation.info.name}__"
+                present = self._column(f"{sub_prefix}pk")  # None when there is no related row
+                inner = self._expression(target, selection.children, (*path, key), sub_prefix)
+                value = f"(None if row[{present}] is None else {inner})"
+            items.append(f"{key!r}: {value}")
+        return "{" + ", ".join(items) + "}"
+
+    def compile(
+        self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
+    ) -> tuple[list[str], Writer]:
+        source = f"def write(row):\n    return {self._expression(ms, children, path, '')}\n"
+        namespace = dict(self.helpers)
+        exec(compile(source, "<django_graphql_auto flat writer>", "exec"), namespace)
+        return list(self.columns), namespace["write"]
+
+
+def _shape_key(children: tuple[Selection, ...]) -> tuple:
+    return tuple((s.key, s.name, _shape_key(s.children)) for s in children)
+
+
+def _flat_plan(
+    bundle: Any, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
+) -> tuple[list[str], Writer]:
+    """The `values_list` columns this selection reads, and the function writing one row.
+
+    Compiled once per selection shape (aliases and names, not argument values) and kept with
+    the schema bundle, so a repeated document costs a dictionary lookup.
+    """
+    cache = bundle.extras.setdefault("flat_writers", {})
+    key = (ms.type_name, path, _shape_key(children))
+    plan = cache.get(key)
+    if plan is None:
+        if len(cache) >= _FLAT_CACHE_SIZE:
+            cache.clear()
+        plan = cache[key] = _FlatWriterCompiler(bundle).compile(ms, children, path)
+    return plan
+
+
+def _values_loader(columns: list[str]) -> Callable[[Any], list[Any]]:
+    return lambda queryset: list(queryset.values_list(*columns))
+
+
+def _rows_of(ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]):
+    """(loader, writer) for one list of rows: `values_list` tuples when flat, else instances."""
+    if _is_flat(ctx, ms, children, top=True):
+        columns, write = _flat_plan(ctx.bundle, ms, children, path)
+        return _values_loader(columns), write
+    return list, object_writer(ctx.bundle, ms, children, path)
+
+
 def _load_root(ctx: Any, kind: str, ms: ModelSchema, selection: Selection) -> tuple[Any, Writer]:
     """Load what the root resolver would (raising GraphQLError like it does) and return it with
     the function that writes it; writing happens outside, where an error means "fall back"."""
     planner = Planner(ctx)
     ctx.require(ms.model, VIEW)
     if kind == "pages":
+        items = selection.child(ctx.bundle.case("items"))
+        if len(items) == 1 and _is_flat(ctx, ms, items[0].children, top=True):
+            path = (selection.key, items[0].key)
+            columns, write_row = _flat_plan(ctx.bundle, ms, items[0].children, path)
+            page = planner.page(ms, selection, _values_loader(columns))
+            return page, _page_writer(ctx.bundle, ms, selection, write_row)
         page = planner.page(ms, selection)
         return page, _page_writer(ctx.bundle, ms, selection)
-    write = object_writer(ctx.bundle, ms, selection.children, (selection.key,))
+    load, write = _rows_of(ctx, ms, selection.children, (selection.key,))
     if kind == "single":
         raw = selection.arguments[ms.id_name]
         try:
             pk = ms.model._meta.pk.to_python(raw)
         except ValidationError:
             raise bad_input(f"'{raw}' is not a valid {ms.type_name} id.", ms.id_name) from None
-        row = planner.single(ms, pk, selection)
+        row = planner.single(ms, pk, selection, load)
         return row, (lambda row: None if row is None else write(row))
-    rows = planner.many(ms, selection)
+    rows = planner.many(ms, selection, load)
     return rows, (lambda rows: [write(row) for row in rows])
 
 

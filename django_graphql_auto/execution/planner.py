@@ -13,6 +13,7 @@ is where the field resolvers read them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import ceil
 from typing import Any
@@ -27,6 +28,9 @@ from django_graphql_auto.execution.paths import slot_name
 from django_graphql_auto.execution.selection import Selection
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, RelationField
+
+#: Evaluates a shaped queryset: `list` for model rows; the compiled path may read `.values()`.
+Loader = Callable[[QuerySet], list[Any]]
 
 
 @dataclass
@@ -84,10 +88,10 @@ class Planner:
 
     # Root operations ---------------------------------------------------------------------------
 
-    def single(self, ms: ModelSchema, pk: Any, selection: Selection) -> Any:
+    def single(self, ms: ModelSchema, pk: Any, selection: Selection, load: Loader = list) -> Any:
         queryset = self.ctx.visible(ms.model).filter(pk=pk)
         queryset = self.shape(ms, queryset, selection.children, (selection.key,))
-        rows = list(queryset[:1])
+        rows = load(queryset[:1])
         return rows[0] if rows else None
 
     def rows_by_pk(
@@ -102,13 +106,13 @@ class Planner:
         found = {row.pk: row for row in queryset}
         return [found[pk] for pk in pks if pk in found]
 
-    def many(self, ms: ModelSchema, selection: Selection) -> list[Any]:
+    def many(self, ms: ModelSchema, selection: Selection, load: Loader = list) -> list[Any]:
         start, stop = self.window(ms, selection.arguments)
         queryset = self.filtered(ms, self.ctx.visible(ms.model), selection.arguments)
         queryset = self.shape(ms, queryset, selection.children, (selection.key,))
-        return list(queryset[start:stop])
+        return load(queryset[start:stop])
 
-    def page(self, ms: ModelSchema, selection: Selection) -> dict[str, Any]:
+    def page(self, ms: ModelSchema, selection: Selection, load: Loader = list) -> dict[str, Any]:
         config = ms.config
         page_name, size_name = self.case("page"), self.case("page_size")
         page = selection.arguments.get(page_name)
@@ -127,7 +131,7 @@ class Planner:
         for items_selection in selection.child(self.case("items")):
             path = (selection.key, items_selection.key)
             queryset = self.shape(ms, base, items_selection.children, path)
-            items[items_selection.key] = list(queryset[start : start + size])
+            items[items_selection.key] = load(queryset[start : start + size])
         page_info = None
         if selection.child(self.case("page_info")):
             total = base.order_by().count()

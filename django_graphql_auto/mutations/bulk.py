@@ -315,7 +315,7 @@ def bulk_create_resolver(ms: ModelSchema):
             _, rows = run_write(ctx, lambda writer: BulkWriter(writer, ms).create(items))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, [row.pk for row in rows])
+        return read_back(ctx, ms, info, arguments, rows)
 
     return resolve_bulk_create
 
@@ -330,7 +330,7 @@ def bulk_update_resolver(ms: ModelSchema):
             _, rows = run_write(ctx, lambda writer: BulkWriter(writer, ms).update(items))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, [row.pk for row in rows])
+        return read_back(ctx, ms, info, arguments, rows)
 
     return resolve_bulk_update
 
@@ -342,19 +342,19 @@ def bulk_delete_resolver(ms: ModelSchema):
         ids = arguments["ids"]
         _check_size(ms, ids, "ids")
 
-        def delete(writer: Writer) -> list[Any]:
-            rows = writer.fetch(ms.model, ids, "ids", DELETE)
-            pks = list(dict.fromkeys(row.pk for row in rows))  # an id given twice: one event
+        try:
+            fetched = Writer(ctx).fetch(ms.model, ids, "ids", DELETE)
+        except FieldErrors as error:
+            return refused(error)
+        rows = list({row.pk: row for row in fetched}.values())  # an id given twice: once
+        pks = [row.pk for row in rows]
+        payload = read_back(ctx, ms, info, arguments, rows)  # shown before the rows are gone
+
+        def delete(writer: Writer) -> None:
             ms.model._base_manager.filter(pk__in=pks).delete()
             for pk in pks:
                 writer.events.append(ChangeEvent(ms.model, pk, "deleted", frozenset()))
-            return pks
 
-        try:
-            pks = list(dict.fromkeys(r.pk for r in Writer(ctx).fetch(ms.model, ids, "ids", DELETE)))
-        except FieldErrors as error:
-            return refused(error)
-        payload = read_back(ctx, ms, info, arguments, pks)
         try:
             run_write(ctx, delete)
         except FieldErrors as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from django_graphql_auto.execution.planner import Planner
@@ -17,19 +17,55 @@ from django_graphql_auto.permissions import ADD, CHANGE, DELETE, VIEW
 from django_graphql_auto.schema.metadata import ModelSchema
 
 
-def read_back(ctx: Any, ms: ModelSchema, info: Any, arguments: dict, pks: list[Any]) -> Payload:
-    """A successful payload whose `object` / `objects` are loaded as the client selected them."""
+def _own_columns_only(ms: ModelSchema, children: tuple) -> bool:
+    """The selection reads nothing but the row's own columns (no relation, count or file)."""
+    for selection in children:
+        name = selection.name
+        if name in ms.relations or name in ms.counts:
+            return False
+        if name in ms.scalars and ms.scalars[name].kind == "file":
+            return False
+    return True
+
+
+def _written_rows_are_current(ctx: Any, ms: ModelSchema, children: tuple) -> bool:
+    """Whether the instances just saved can answer the selection without reading them again:
+    only their own columns are asked for, no row rule or manager could hide them, and no
+    column is computed by the database (`db_default`)."""
+    if not ctx.joinable(ms.model) or not _own_columns_only(ms, children):
+        return False
+    if ms.model._default_manager.get_queryset().query.has_filters():
+        return False  # a custom manager (like a "published only" proxy) may hide the row
+    return not any(
+        getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
+        for f in ms.model._meta.concrete_fields
+    )
+
+
+def read_back(
+    ctx: Any, ms: ModelSchema, info: Any, arguments: dict, rows: list[models.Model]
+) -> Payload:
+    """A successful payload whose `object` / `objects` are shown as the client selected them:
+    the saved instances themselves when they can answer, else read again through the planner
+    (so relations and counts cost a constant number of queries)."""
     payload = Payload(ok=True)
     if not ctx.allows(ms.model, VIEW):
         return payload  # written, but the caller may not read it back: nulls, not an error
     selection = field_selection(info, arguments)
     planner = Planner(ctx)
     root = selection.key
-    for child in selection.child("object"):
-        rows = planner.rows_by_pk(ms, pks[:1], child.children, (root, child.key))
-        payload.object[child.key] = rows[0] if rows else None
-    for child in selection.child("objects"):
-        payload.objects[child.key] = planner.rows_by_pk(ms, pks, child.children, (root, child.key))
+    pks = [row.pk for row in rows]
+    for key, many in (("object", False), ("objects", True)):
+        for child in selection.child(key):
+            if _written_rows_are_current(ctx, ms, child.children):
+                loaded = list(rows)
+            else:
+                wanted = pks if many else pks[:1]
+                loaded = planner.rows_by_pk(ms, wanted, child.children, (root, child.key))
+            if many:
+                payload.objects[child.key] = loaded
+            else:
+                payload.object[child.key] = loaded[0] if loaded else None
     return payload
 
 
@@ -76,7 +112,7 @@ def create_resolver(ms: ModelSchema):
             _, row = run_write(ctx, lambda writer: writer.create(ms, data))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, [row.pk])
+        return read_back(ctx, ms, info, arguments, [row])
 
     return resolve_create
 
@@ -92,7 +128,7 @@ def update_resolver(ms: ModelSchema):
             run_write(ctx, lambda writer: writer.update(ms, row, arguments["input"]))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, [row.pk])
+        return read_back(ctx, ms, info, arguments, [row])
 
     return resolve_update
 
@@ -121,10 +157,11 @@ def delete_resolver(ms: ModelSchema):
         if row is None:
             return not_found(ms, raw_id, ms.id_name)
         pk = row.pk
-        payload = read_back(ctx, ms, info, arguments, [pk])  # loaded before the row is gone
+        payload = read_back(ctx, ms, info, arguments, [row])  # shown before the row is gone
 
         def delete(writer: Writer) -> None:
             row.delete()
+            row.pk = pk  # Django clears it; the payload still shows the row as it was
             writer.events.append(ChangeEvent(ms.model, pk, "deleted", frozenset()))
 
         try:

@@ -13,7 +13,7 @@ import contextlib
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models.fields.files import FieldFile
 
 from django_graphql_auto.mutations.events import ChangeEvent
@@ -277,8 +277,9 @@ class Writer:
         except ValidationError as error:
             raise FieldErrors(self._field_errors(ms, error, path)) from None
         try:
-            with transaction.atomic():
-                instance.save()
+            # No savepoint of its own: an IntegrityError aborts the whole write anyway (the
+            # caller's atomic block rolls everything back), and a savepoint costs two statements.
+            instance.save()
         except IntegrityError:
             message = "The row conflicts with existing data (a constraint was violated)."
             raise FieldErrors([FieldError(dotted(path), (message,), "invalid")]) from None

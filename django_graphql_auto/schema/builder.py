@@ -7,6 +7,7 @@ can run at any time (first request, `rebuild_schema()`, `export_schema`).
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,6 +172,10 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
             resolve=lambda *_: 0,
             description="Placeholder: no model is exposed in this schema.",
         )
+    limit = sys.getrecursionlimit()
+    # graphql-core collects types recursively: a long chain of FKs between hundreds of models
+    # is deeper than Python's default limit. Pure-Python frames are cheap since 3.11.
+    sys.setrecursionlimit(max(limit, 20_000))
     try:
         bundle.schema = GraphQLSchema(
             query=GraphQLObjectType("Query", dict(query_fields)),
@@ -185,8 +190,12 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
         )
         # Types are resolved lazily: force them now so a clash surfaces here, not mid-request.
         bundle.schema.type_map  # noqa: B018
-    except TypeError as error:  # graphql-core reports duplicate type names this way
+    except TypeError as error:
+        if "uniquely named types" not in str(error):
+            raise
         raise ImproperlyConfigured(
             f"Schema '{config.name}' cannot be built: {error} Set TYPE_NAME on one of the models."
         ) from error
+    finally:
+        sys.setrecursionlimit(limit)
     return bundle

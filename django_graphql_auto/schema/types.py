@@ -80,33 +80,25 @@ def scalar_output_type(field: ScalarField, enums: dict[tuple[str, str], GraphQLE
     return SCALAR_TYPES[field.kind]
 
 
-def column_reader(field: ScalarField) -> Callable[[Any], Any]:
-    """obj -> the value of this column as the API shows it (before scalar serialization)."""
-    attname = field.info.attname
-    read = attrgetter(attname)
+def value_transform(field: ScalarField) -> Callable[[Any], Any] | None:
+    """Stored value -> the value the API shows (before scalar serialization); None: as is."""
     if field.kind == "file":
-
-        def read_file(obj: Any) -> str | None:
-            value = read(obj)
-            return value.url if value else None
-
-        return read_file
+        return lambda value: value.url if value else None
     if field.kind == "decimal" and field.info.decimal_places is not None:
         quantum = Decimal(1).scaleb(-field.info.decimal_places)
-
-        def read_decimal(obj: Any) -> Decimal | None:
-            value = read(obj)
-            return value.quantize(quantum) if isinstance(value, Decimal) else value
-
-        return read_decimal
+        return lambda value: value.quantize(quantum) if isinstance(value, Decimal) else value
     if field.enum and field.info.blank:
+        return lambda value: None if value == "" else value  # "" is stored for "no choice"
+    return None
 
-        def read_blank_choice(obj: Any) -> Any:
-            value = read(obj)
-            return None if value == "" else value
 
-        return read_blank_choice
-    return read
+def column_reader(field: ScalarField) -> Callable[[Any], Any]:
+    """obj -> the value of this column as the API shows it (before scalar serialization)."""
+    read = attrgetter(field.info.attname)
+    transform = value_transform(field)
+    if transform is None:
+        return read
+    return lambda obj: transform(read(obj))
 
 
 def _column_resolver(field: ScalarField):

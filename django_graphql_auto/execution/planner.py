@@ -39,6 +39,7 @@ class _Level:
     select_related: set[str] = field(default_factory=set)
     prefetches: list[Prefetch] = field(default_factory=list)
     annotations: dict[str, Any] = field(default_factory=dict)
+    lists: list | None = None  # see Planner.shape
 
 
 def _size(value: Any, argument: str, default: int, maximum: int) -> int:
@@ -89,10 +90,19 @@ class Planner:
     # Root operations ---------------------------------------------------------------------------
 
     def single(self, ms: ModelSchema, pk: Any, selection: Selection, load: Loader = list) -> Any:
+        """One row; its to-many lists are read with a plain WHERE parent = pk LIMIT n each,
+        which is what a window function per parent amounts to for a single parent, without
+        the cost of compiling one."""
         queryset = self.ctx.visible(ms.model).filter(pk=pk)
-        queryset = self.shape(ms, queryset, selection.children, (selection.key,))
+        lists: list[tuple[str, QuerySet, str, int, int]] = []
+        queryset = self.shape(ms, queryset, selection.children, (selection.key,), lists=lists)
         rows = load(queryset[:1])
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        row = rows[0]
+        for slot, children, remote, start, stop in lists:
+            setattr(row, slot, list(children.filter(**{remote: row.pk})[start:stop]))
+        return row
 
     def rows_by_pk(
         self,
@@ -155,8 +165,11 @@ class Planner:
         children: tuple[Selection, ...],
         path: tuple[str, ...],
         keep: tuple[str, ...] = (),
+        lists: list | None = None,
     ) -> QuerySet:
-        level = _Level(only={ms.info.pk_name, *keep})
+        """`lists`: collect this level's to-many lists there instead of prefetching them (the
+        caller loads them itself; used for a single row)."""
+        level = _Level(only={ms.info.pk_name, *keep}, lists=lists)
         self._collect(ms, children, path, "", level)
         if level.select_related:
             queryset = queryset.select_related(*sorted(level.select_related))
@@ -220,8 +233,13 @@ class Planner:
             start, stop = self.window(target, selection.arguments)
             rows = self.filtered(target, self.ctx.visible(relation.target), selection.arguments)
             keep = (info.remote_name,) if info.kind == "reverse_foreign_key" else ()
-            rows = self.shape(target, rows, selection.children, sub_path, keep)[start:stop]
-            level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
+            rows = self.shape(target, rows, selection.children, sub_path, keep)
+            if level.lists is not None and not prefix:
+                level.lists.append((slot_name(sub_path), rows, info.remote_name, start, stop))
+            else:
+                level.prefetches.append(
+                    Prefetch(lookup, rows[start:stop], to_attr=slot_name(sub_path))
+                )
             return
         needs_annotations = any(c.name in target.counts for c in selection.children)
         if self.ctx.joinable(relation.target) and not needs_annotations:
@@ -244,11 +262,14 @@ class Planner:
                 FilterCompiler(self.ctx, self.case("filters")).compile(target, filters)
             )
         remote = relation.info.remote_name
+        # Our own filters never join a to-many relation (they use subqueries), so rows cannot
+        # repeat unless a row rule of the policy joins one: only then pay for DISTINCT.
+        distinct = not self.ctx.joinable(relation.target)
         counted = (
             rows.filter(**{remote: OuterRef("pk")})
             .order_by()
             .values(remote)
-            .annotate(gqa_n=Count("pk", distinct=True))
+            .annotate(gqa_n=Count("pk", distinct=distinct))
             .values("gqa_n")
         )
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

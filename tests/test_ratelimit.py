@@ -355,6 +355,25 @@ def test_cost_is_charged_only_when_asked(rf):
         assert not ratelimit.charge_operation(request, "default", "query", cost=3).allowed
 
 
+@pytest.mark.django_db
+def test_queries_are_charged_their_cost_over_http(client):
+    """With RATE_LIMIT_BY_COST the engine hands the query cost to the bucket."""
+    cheap = "{ tags(limit: 1) { name } }"  # cost 1 + 1 x 1 = 2
+    costly = "{ tags(limit: 5) { name } }"  # cost 1 + 5 x 1 = 6
+    with limits(
+        ENABLE_RATE_LIMITING=True,
+        RATE_LIMIT_QUERIES="10/hour",
+        RATE_LIMIT_BY_COST=True,
+        EXPOSE_QUERY_COST=True,
+    ):
+        status, body, _ = post(client, cheap)
+        assert status == 200 and body["extensions"]["cost"] == 2
+        assert post(client, costly)[0] == 200  # 8 of 10 spent
+        status, body, _ = post(client, costly)
+        assert status == 429 and body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+        assert post(client, cheap)[0] == 200  # 2 left: a cheap one still fits
+
+
 def test_each_schema_has_its_own_switch_and_buckets(client):
     schemas = {"admin": {"APPS": ["blog"], "ENABLE_RATE_LIMITING": True}}
     with limits(RATE_LIMIT_QUERIES="1/hour", SCHEMAS=schemas):

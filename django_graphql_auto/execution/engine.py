@@ -100,14 +100,15 @@ def process(
     *,
     request: Any = None,
     allowed_operations: frozenset[str] = frozenset({"query", "mutation"}),
-    before_execute: Callable[[str], GraphQLError | None] | None = None,
+    before_execute: Callable[[str, float], GraphQLError | None] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> Outcome:
     """Parse (cached), check the operation type, validate (cached), execute; never raises for bad
     client input. Every error in `payload["errors"]` carries `extensions.code`.
 
-    `before_execute(operation_type)` runs once the request is known to be executable (the
-    transport charges its rate limit there); a GraphQLError it returns refuses the request with
+    `before_execute(operation_type, cost)` runs once the request is known to be executable (the
+    transport charges its rate limit there; `cost` is the query cost when RATE_LIMIT_BY_COST or
+    EXPOSE_QUERY_COST asks for it, else 1); a GraphQLError it returns refuses the request with
     the outcome kind "rate_limited"."""
     bundle = get_schema(schema_name)
     show = _follow_debug(bundle.config["DEBUG_ERRORS"])
@@ -167,7 +168,9 @@ def process(
         outcome = _failure("request_error", coerced, errors.BAD_USER_INPUT, show)
         outcome.operation_type = operation_type
         return outcome
-    refusal = before_execute(operation_type) if before_execute is not None else None
+    wants_cost = limits.expose_cost or bundle.config["RATE_LIMIT_BY_COST"]
+    cost = limits.cost(bundle.schema, document.node, operation) if wants_cost else 1
+    refusal = before_execute(operation_type, cost) if before_execute is not None else None
     if refusal is not None:
         outcome = _failure("rate_limited", [refusal], errors.RATE_LIMITED, show)
         outcome.operation_type = operation_type
@@ -201,7 +204,6 @@ def process(
         ]
     payload["data"] = data
     if limits.expose_cost:
-        cost = limits.cost(bundle.schema, document.node, operation)
         payload.setdefault("extensions", {})["cost"] = cost
     if stored is not None:
         stored.store(payload)

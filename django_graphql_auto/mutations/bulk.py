@@ -305,34 +305,29 @@ class BulkWriter:
         return rows
 
 
-def bulk_create_resolver(ms: ModelSchema):
-    def resolve_bulk_create(root: Any, info: Any, **arguments: Any) -> Payload:
+def _bulk_write_resolver(ms: ModelSchema, operation: str, write: str):
+    """`bulk_create_x` / `bulk_update_x`: the same steps around `BulkWriter.create/update`."""
+
+    def resolve_bulk_write(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
-        ctx.require(ms.model, ADD)
+        ctx.require(ms.model, operation)
         items = arguments["inputs"]
         _check_size(ms, items, "inputs")
         try:
-            _, rows = run_write(ctx, lambda writer: BulkWriter(writer, ms).create(items))
+            _, rows = run_write(ctx, lambda writer: getattr(BulkWriter(writer, ms), write)(items))
         except FieldErrors as error:
             return refused(error)
         return read_back(ctx, ms, info, arguments, rows)
 
-    return resolve_bulk_create
+    return resolve_bulk_write
+
+
+def bulk_create_resolver(ms: ModelSchema):
+    return _bulk_write_resolver(ms, ADD, "create")
 
 
 def bulk_update_resolver(ms: ModelSchema):
-    def resolve_bulk_update(root: Any, info: Any, **arguments: Any) -> Payload:
-        ctx = info.context
-        ctx.require(ms.model, CHANGE)
-        items = arguments["inputs"]
-        _check_size(ms, items, "inputs")
-        try:
-            _, rows = run_write(ctx, lambda writer: BulkWriter(writer, ms).update(items))
-        except FieldErrors as error:
-            return refused(error)
-        return read_back(ctx, ms, info, arguments, rows)
-
-    return resolve_bulk_update
+    return _bulk_write_resolver(ms, CHANGE, "update")
 
 
 def bulk_delete_resolver(ms: ModelSchema):

@@ -23,10 +23,8 @@ from graphql import (
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
-    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLString,
 )
 
 from django_graphql_auto.execution.errors import forbidden
@@ -35,7 +33,7 @@ from django_graphql_auto.execution.selection import field_selection
 from django_graphql_auto.introspection import MethodInfo
 from django_graphql_auto.mutations.crud import lookup
 from django_graphql_auto.mutations.events import ChangeEvent, dispatch
-from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
+from django_graphql_auto.mutations.payloads import FieldError, FieldErrors, outcome_fields
 from django_graphql_auto.mutations.writer import Writer
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.annotations import Hint, graphql_type, is_model, reduce_hint
@@ -98,20 +96,15 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
     result_type, result_hint = _result_type(ms, method, bundle)
     payload = GraphQLObjectType(
         f"{ms.type_name}{''.join(p.title() for p in options['name'].split('_'))}Payload",
-        {
-            "ok": GraphQLField(GraphQLNonNull(GraphQLBoolean), resolve=lambda p, _: p.ok),
-            "result": GraphQLField(
-                result_type, resolve=lambda p, info: p.result.get(info.path.key)
-            ),
-            "errors": GraphQLField(
-                GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString))),
-                resolve=lambda p, _: p.errors,
-            ),
-            case("field_errors"): GraphQLField(
-                GraphQLNonNull(GraphQLList(GraphQLNonNull(field_error))),
-                resolve=lambda p, _: p.field_errors,
-            ),
-        },
+        outcome_fields(
+            field_error,
+            case,
+            {
+                "result": GraphQLField(
+                    result_type, resolve=lambda p, info: p.result.get(info.path.key)
+                )
+            },
+        ),
     )
     parameters = {case(name): (name, annotation) for name, annotation, _ in method.parameters}
 

@@ -78,23 +78,36 @@ def _by_key(attribute: str):
     return resolve
 
 
+def outcome_fields(
+    field_error: GraphQLObjectType, case: NameCase, results: dict[str, GraphQLField]
+) -> dict[str, GraphQLField]:
+    """`ok`, the result fields, `errors`, `field_errors`: the shape every write answers with."""
+    return {
+        "ok": GraphQLField(GraphQLNonNull(GraphQLBoolean), resolve=lambda p, _: p.ok),
+        **results,
+        "errors": GraphQLField(
+            GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString))),
+            resolve=lambda p, _: p.errors,
+        ),
+        case("field_errors"): GraphQLField(
+            GraphQLNonNull(GraphQLList(GraphQLNonNull(field_error))),
+            resolve=lambda p, _: p.field_errors,
+        ),
+    }
+
+
 def build_payload_type(ms: ModelSchema, field_error: GraphQLObjectType, case: NameCase):
     return GraphQLObjectType(
         f"{ms.type_name}Payload",
-        lambda: {
-            "ok": GraphQLField(GraphQLNonNull(GraphQLBoolean), resolve=lambda p, _: p.ok),
-            "object": GraphQLField(ms.object_type, resolve=_by_key("object")),
-            "objects": GraphQLField(
-                GraphQLList(GraphQLNonNull(ms.object_type)), resolve=_by_key("objects")
-            ),
-            "errors": GraphQLField(
-                GraphQLNonNull(GraphQLList(GraphQLNonNull(GraphQLString))),
-                resolve=lambda p, _: p.errors,
-            ),
-            case("field_errors"): GraphQLField(
-                GraphQLNonNull(GraphQLList(GraphQLNonNull(field_error))),
-                resolve=lambda p, _: p.field_errors,
-            ),
-        },
+        lambda: outcome_fields(
+            field_error,
+            case,
+            {
+                "object": GraphQLField(ms.object_type, resolve=_by_key("object")),
+                "objects": GraphQLField(
+                    GraphQLList(GraphQLNonNull(ms.object_type)), resolve=_by_key("objects")
+                ),
+            },
+        ),
         description=f"Result of a write to {ms.type_name}: `ok` or the reasons it was refused.",
     )

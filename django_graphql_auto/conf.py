@@ -41,7 +41,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from django_graphql_auto.execution.limits.cost import field_costs_problem
+from django_graphql_auto.permissions import BasePermission
 from django_graphql_auto.security.rates import proxy_problem, rate_problem
+from django_graphql_auto.security.roles import roles_problem
+from django_graphql_auto.security.sanitize import attributes_problem, tags_problem
 
 __all__ = [
     "DEFAULT_SCHEMA",
@@ -104,7 +107,7 @@ _NAMES = (str,)
 # Keys whose values are field names of one model: at model level they can be checked against the
 # model's fields.
 _FIELD_NAME_KEYS = frozenset(
-    {"FIELDS", "EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "REGEX_FILTER_FIELDS"}
+    {"FIELDS", "EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "REGEX_FILTER_FIELDS", "SANITIZE_FIELDS"}
 )
 
 _SPECS = (
@@ -332,8 +335,35 @@ _SPECS = (
         ["django_graphql_auto.permissions.DjangoModelPermissions"],
         _LIST,
         _EVERYWHERE,
-        "Permission classes (dotted paths or classes) that must all allow an operation.",
-        item_types=(str, type),
+        "Permission classes (dotted paths, classes or composed instances like IsAdminUser | "
+        "ReadOnly) that must all allow an operation.",
+        item_types=(str, type, BasePermission),
+    ),
+    # Authorization beyond PERMISSION_CLASSES (docs/permissions.md).
+    SettingSpec(
+        "OWNER_FIELD",
+        None,
+        (str, NoneType),
+        _EVERYWHERE,
+        'Lookup path to the owning user ("user", "author__user") for IsOwnerOrAdmin; None: the '
+        "model's only foreign key to the user model.",
+    ),
+    SettingSpec(
+        "FIELD_RULES",
+        {},
+        (dict,),
+        _MODEL,
+        "Field name to a rule: hidden, masked (the value shown), read_only or write_only, "
+        "optionally lifted by unless_role / unless_permission.",
+    ),
+    SettingSpec(
+        "ROLES",
+        {},
+        (dict,),
+        _GLOBAL,
+        'Role (Django group) name to {"permissions": ["app.codename", ...], "description": ...}; '
+        "manage.py sync_roles creates and updates the groups.",
+        validator=roles_problem,
     ),
     SettingSpec(
         "POLICY",
@@ -674,6 +704,47 @@ _SPECS = (
         "Largest request body accepted, in bytes; larger requests get 413.",
         minimum=1,
     ),
+    # Input hygiene and timeouts (docs/security.md).
+    SettingSpec(
+        "SANITIZE_FIELDS",
+        [],
+        _LIST,
+        _EVERYWHERE,
+        "Field names whose string input is cleaned with nh3 (HTML sanitizer) before validation.",
+        item_types=_NAMES,
+    ),
+    SettingSpec(
+        "SANITIZE_TEXT_FIELDS",
+        False,
+        (bool,),
+        _EVERYWHERE,
+        "Clean the input of every TextField with nh3 too (off: it escapes plain text, a < b).",
+    ),
+    SettingSpec(
+        "SANITIZE_ALLOWED_TAGS",
+        None,
+        (*_LIST, NoneType),
+        _EVERYWHERE,
+        "HTML tags sanitizing keeps (others are stripped, their text kept); None: nh3's defaults.",
+        item_types=_NAMES,
+        validator=tags_problem,
+    ),
+    SettingSpec(
+        "SANITIZE_ALLOWED_ATTRIBUTES",
+        None,
+        (dict, NoneType),
+        _EVERYWHERE,
+        'Tag to the attribute names sanitizing keeps ("*": on every tag); None: nh3\'s defaults.',
+        validator=attributes_problem,
+    ),
+    SettingSpec(
+        "STATEMENT_TIMEOUT_MS",
+        10_000,
+        (int,),
+        _GLOBAL_AND_SCHEMA,
+        "Cancel an operation's SQL statement running longer, in ms (PostgreSQL, SQLite); 0: off.",
+        minimum=0,
+    ),
     # Several schemas.
     SettingSpec(
         "SCHEMAS",
@@ -805,6 +876,7 @@ _TYPE_WORDS = {
     type: ("a class", "class"),
     dict: ("a dict", "dict"),
     PurePath: ("a path", "path"),
+    BasePermission: ("a permission", "permission instance"),
     NoneType: ("None", "None"),
 }
 
@@ -983,6 +1055,35 @@ def _check_field_names(
                 )
 
 
+def _check_authorization(
+    model: type[models.Model], values: dict[str, Any], where: _Where, problems: list[Problem]
+) -> None:
+    """FIELD_RULES and OWNER_FIELD at model level must fit the model: a rule on a misspelt
+    field would leave the real one readable."""
+    from django_graphql_auto.permissions import owner_path_problem
+    from django_graphql_auto.security import field_rules
+
+    if "FIELD_RULES" in values:
+        found = field_rules.problems(model, values["FIELD_RULES"])
+        for message, candidates in found:
+            name = message.split("'")[1] if message.startswith("'") else None
+            problems.append(
+                Problem(
+                    "E005" if candidates else "E008",
+                    f"{where.key('FIELD_RULES')}: {message}.",
+                    hint=_close(name, candidates) if candidates else None,
+                )
+            )
+        if found:
+            del values["FIELD_RULES"]
+    owner = values.get("OWNER_FIELD")
+    if owner is not None:
+        problem = owner_path_problem(model, owner)
+        if problem is not None:
+            problems.append(Problem("E005", f"{where.key('OWNER_FIELD')}: {problem}."))
+            del values["OWNER_FIELD"]
+
+
 def _installed_models() -> dict[str, type[models.Model]]:
     return {
         model._meta.label_lower: model
@@ -1090,6 +1191,7 @@ def _read() -> _Snapshot:
         values = _validate(entries, where, "model", problems)
         if model is not None:
             _check_field_names(model, values, where, problems)
+            _check_authorization(model, values, where, problems)
             model_settings[model._meta.label_lower] = (where.text, values)
 
     # Model level, from GraphQLMeta.
@@ -1107,6 +1209,7 @@ def _read() -> _Snapshot:
         entries = {key: value for key, value in vars(meta).items() if not key.startswith("_")}
         values = _validate(entries, where, "model", problems)
         _check_field_names(model, values, where, problems)
+        _check_authorization(model, values, where, problems)
         metas[model._meta.label_lower] = (where.text, values)
 
     return _Snapshot(problems, global_values, schemas, app_settings, model_settings, metas)
@@ -1143,7 +1246,7 @@ def _schema_layers(snapshot: _Snapshot, name: str) -> _Layers:
 
 #: Keys a proxy model takes from its concrete model's own settings when it does not set them:
 #: the proxy reads the same columns, so what hides a column must hide it there too.
-_PROXY_INHERITED = frozenset({"EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "FIELDS"})
+_PROXY_INHERITED = frozenset({"EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "FIELDS", "FIELD_RULES"})
 
 
 def _model_layers(snapshot: _Snapshot, model: type[models.Model], schema: _Layers) -> _Layers:

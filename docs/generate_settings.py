@@ -102,7 +102,7 @@ multi-table child is a different GraphQL type and should not silently take over,
 parent's `TYPE_NAME`. Attributes of `GraphQLMeta` that start with `_` are ignored.
 
 One exception, for safety: a proxy model reads the same columns as its concrete model, so it takes
-`FIELDS`, `EXCLUDE_FIELDS` and `ALLOW_SENSITIVE_FIELDS` from the concrete model's
+`FIELDS`, `EXCLUDE_FIELDS`, `ALLOW_SENSITIVE_FIELDS` and `FIELD_RULES` from the concrete model's
 `GRAPHQL_AUTO_MODELS` entry and `GraphQLMeta` unless it sets them itself (above the app level).
 What hides a column on `Post` hides it on `PublishedPost` too.
 
@@ -261,6 +261,14 @@ _TYPE_WORDS = {
 }
 
 
+def _type_word(kind: type) -> str:
+    from django_graphql_auto.permissions import BasePermission
+
+    if kind is BasePermission:
+        return "permission instance"
+    return _TYPE_WORDS[kind]
+
+
 def _accepts(spec: Any) -> str:
     """What the system checks accept for one setting, in a few words."""
     if spec.choices:
@@ -268,7 +276,7 @@ def _accepts(spec: Any) -> str:
     else:
         words = [_TYPE_WORDS[t] for t in spec.types if t not in (list, tuple, type(None))]
         if list in spec.types or tuple in spec.types:
-            items = [_TYPE_WORDS[t] for t in spec.item_types or ()]
+            items = [_type_word(t) for t in spec.item_types or ()]
             if len(items) > 1:
                 words.append(f"list of ({' or '.join(items)})")
             else:

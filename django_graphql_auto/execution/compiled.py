@@ -375,6 +375,25 @@ def _load_root(ctx: Any, kind: str, ms: ModelSchema, selection: Selection) -> tu
     return rows, (lambda rows: [write(row) for row in rows])
 
 
+def _selects_masked(ctx: Any, ms: ModelSchema, children: tuple[Selection, ...]) -> bool:
+    """Whether the selection shows a field the caller sees masked. Writers are cached per
+    selection shape, so a per-caller value cannot be built into them: such a request is left
+    to the general executor, whose resolvers apply the mask."""
+    maskable = ctx.bundle.extras.get("maskable", {}).get(ms.model)
+    for selection in children:
+        name = selection.name
+        if maskable:
+            field = ms.scalars.get(name) or ms.computed.get(name)
+            if field is not None and field.name in maskable and field.name in ctx.masks(ms.model):
+                return True
+        relation = ms.relations.get(name)
+        if relation is not None and _selects_masked(
+            ctx, ctx.bundle.models[relation.target], selection.children
+        ):
+            return True
+    return False
+
+
 def execute_compiled(
     bundle: Any, document: Any, operation: Any, variables: dict[str, Any], ctx: Any
 ) -> dict[str, Any] | None:
@@ -394,6 +413,17 @@ def execute_compiled(
     selections = collect(query_type, [operation.selection_set], fragments, variables)
     if any(s.name != "__typename" and s.name not in roots for s in selections):
         return None
+    if bundle.extras.get("maskable"):
+        for selection in selections:
+            if selection.name == "__typename":
+                continue
+            kind, ms = roots[selection.name]
+            children = selection.children
+            if kind == "pages":
+                items = selection.child(bundle.case("items"))
+                children = tuple(c for item in items for c in item.children)
+            if _selects_masked(ctx, ms, children):
+                return None
     data: dict[str, Any] | None = {}
     errors: list[GraphQLError] = []
     try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model
 
 from django_graphql_auto.execution.errors import forbidden
+from django_graphql_auto.security import audit
 
 if TYPE_CHECKING:
     from django_graphql_auto.schema.builder import SchemaBundle
@@ -22,6 +24,9 @@ class RequestContext:
     bundle: SchemaBundle
     _allowed: dict[tuple[type[Model], str], bool] = field(default_factory=dict)
     _fields: dict[type[Model], frozenset[str] | None] = field(default_factory=dict)
+    _masks: dict[type[Model], Mapping[str, Any]] = field(default_factory=dict)
+    _writable: dict[type[Model], frozenset[str] | None] = field(default_factory=dict)
+    _roles: frozenset[str] | None = None
     #: Concrete models whose rows this request read (the response cache keys on them).
     models_read: set[type[Model]] = field(default_factory=set)
 
@@ -33,6 +38,19 @@ class RequestContext:
     def policy(self):
         return self.bundle.policy
 
+    @property
+    def roles(self) -> frozenset[str]:
+        """The caller's roles (names of their Django groups), read once per request."""
+        if self._roles is None:
+            user = self.user
+            if user is None or not getattr(user, "is_authenticated", False):
+                self._roles = frozenset()
+            else:
+                from django_graphql_auto.security.auth import user_roles
+
+                self._roles = frozenset(user_roles(user))
+        return self._roles
+
     def allows(self, model: type[Model], operation: str) -> bool:
         key = (model, operation)
         if key not in self._allowed:
@@ -41,18 +59,57 @@ class RequestContext:
 
     def require(self, model: type[Model], operation: str) -> None:
         if not self.allows(model, operation):
-            raise forbidden(f"You may not {operation} {self.bundle.type_name(model)} objects.")
+            message = f"You may not {operation} {self.bundle.type_name(model)} objects."
+            audit.denied(self, model, operation, message)
+            raise forbidden(message)
 
     def readable(self, model: type[Model]) -> frozenset[str] | None:
         if model not in self._fields:
             self._fields[model] = self.policy.readable_fields(self, model)
         return self._fields[model]
 
+    def masks(self, model: type[Model]) -> Mapping[str, Any]:
+        """Field name -> shown value, for the fields of `model` the caller sees masked."""
+        if model not in self._masks:
+            self._masks[model] = self.policy.masked_fields(self, model)
+        return self._masks[model]
+
     def require_field(self, model: type[Model], name: str, action: str = "read") -> None:
+        """Selecting (`action="read"`) also accepts a masked field; filtering, ordering and
+        counting need the field readable."""
         readable = self.readable(model)
         if readable is not None and name not in readable:
+            if action == "read" and name in self.masks(model):
+                return
             type_name = self.bundle.type_name(model)
-            raise forbidden(f"You may not {action} field '{name}' of {type_name}.")
+            message = f"You may not {action} field '{name}' of {type_name}."
+            audit.field_denied(self, model, name, action, message)
+            raise forbidden(message)
+
+    def writable(self, model: type[Model]) -> frozenset[str] | None:
+        if model not in self._writable:
+            self._writable[model] = self.policy.writable_fields(self, model)
+        return self._writable[model]
+
+    def require_writable(self, model: type[Model], name: str, where: str) -> None:
+        writable = self.writable(model)
+        if writable is not None and name not in writable:
+            type_name = self.bundle.type_name(model)
+            message = f"You may not write field '{name}' of {type_name} (at {where})."
+            audit.field_denied(self, model, name, "write", message)
+            raise forbidden(message)
+
+    def allows_object(self, obj: Model, operation: str) -> bool:
+        """Not memoised: the answer is about one row."""
+        return bool(self.policy.allows_object(self, obj, operation))
+
+    def require_object(self, obj: Model, operation: str) -> None:
+        if not self.allows_object(obj, operation):
+            type_name = self.bundle.type_name(type(obj))
+            what = f"{type_name} {obj.pk}" if obj.pk is not None else f"this {type_name}"
+            message = f"You may not {operation} {what}."
+            audit.denied(self, type(obj), operation, message, object_id=obj.pk)
+            raise forbidden(message)
 
     def visible(self, model: type[Model]):
         """Every row of `model` the caller may see, as a queryset (custom managers respected)."""

@@ -14,7 +14,7 @@ from django.conf import settings
 from graphql import GraphQLError, OperationDefinitionNode, execute
 from graphql.execution.values import get_variable_values
 
-from django_graphql_auto.execution import errors, persisted, response_cache
+from django_graphql_auto.execution import errors, persisted, response_cache, timeouts
 from django_graphql_auto.execution.compiled import execute_compiled
 from django_graphql_auto.execution.context import RequestContext
 from django_graphql_auto.execution.documents import DocumentCache
@@ -22,6 +22,7 @@ from django_graphql_auto.execution.hygiene import has_null_byte
 from django_graphql_auto.execution.limits import Analysis
 from django_graphql_auto.schema.builder import SchemaBundle
 from django_graphql_auto.schema.registry import get_schema
+from django_graphql_auto.security import audit
 
 OutcomeKind = Literal[
     "ok",  # executed; payload has "data" (and maybe "errors")
@@ -114,12 +115,14 @@ def process(
     show = _follow_debug(bundle.config["DEBUG_ERRORS"])
     query, refusal = persisted.resolve_query(bundle, query, extensions)
     if refusal is not None:
+        audit.query_rejected(request, bundle, operation_name, [refusal])
         return _failure("request_error", [refusal], errors.BAD_USER_INPUT, show)
     cache = documents(bundle)
     limits = analysis(bundle)
     if query not in cache:  # a cached text passed these checks; a refused one is never cached
         refused = limits.check_source(query)
         if refused:
+            audit.query_rejected(request, bundle, operation_name, refused)
             return _failure("validation_error", refused, errors.QUERY_TOO_COMPLEX, show)
     document = cache.parse(query)
     if document.node is None:
@@ -148,8 +151,10 @@ def process(
         )
         outcome.operation_type = operation_type
         return outcome
+    name = operation.name.value if operation.name else None
     validation_errors = cache.validate(query, document)
     if validation_errors:
+        audit.query_rejected(request, bundle, name, validation_errors)
         outcome = _failure(
             "validation_error", validation_errors, errors.GRAPHQL_VALIDATION_FAILED, show
         )
@@ -182,18 +187,22 @@ def process(
         hit = stored.lookup()
         if hit is not None:
             return Outcome("ok", hit, operation_type)
-    compiled = execute_compiled(bundle, document.node, operation, coerced, context)
-    if compiled is not None:
-        data, error_list = compiled["data"], compiled["errors"]
-    else:
-        result = execute(
-            bundle.schema,
-            document.node,
-            variable_values=variables or {},
-            operation_name=operation_name,
-            context_value=context,
-        )
-        data, error_list = result.data, result.errors
+    with audit.operation(name), timeouts.statement_timeout(bundle, operation_type) as guard:
+        compiled = execute_compiled(bundle, document.node, operation, coerced, context)
+        if compiled is not None:
+            data, error_list = compiled["data"], compiled["errors"]
+        elif guard.timed_out:  # no second try: the general executor would meet the same wall
+            data, error_list = None, []
+        else:
+            result = execute(
+                bundle.schema,
+                document.node,
+                variable_values=variables or {},
+                operation_name=operation_name,
+                context_value=context,
+            )
+            data, error_list = result.data, result.errors
+        data, error_list = guard.review(data, error_list, operation_type, context)
     payload: dict[str, Any] = {}
     if error_list:
         payload["errors"] = [

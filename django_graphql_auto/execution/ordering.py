@@ -58,6 +58,19 @@ def _expression(ctx: Any, ms: ModelSchema, item: dict, where: str, argument: str
     return Subquery(rows.order_by().annotate(gqa_order=inner).values("gqa_order")[:1]), direction
 
 
+def _default_ordering(ctx: Any, ms: ModelSchema) -> tuple[str, ...]:
+    """The model's Meta.ordering, less entries on exposed fields the caller may not read: the
+    order of the rows would reveal how their hidden values compare."""
+    ordering = ms.info.default_ordering
+    if not ordering:
+        return ordering
+    readable = ctx.readable(ms.model)
+    if readable is None:
+        return ordering
+    denied = ms.field_names() - readable
+    return tuple(e for e in ordering if e.lstrip("-").split("__", 1)[0] not in denied)
+
+
 def compile_ordering(
     ctx: Any, ms: ModelSchema, items: list[dict] | None, argument: str = "order_by"
 ) -> list[Any]:
@@ -71,6 +84,6 @@ def compile_ordering(
             kwargs = {"nulls_last": True}
         result.append(getattr(expression, method)(**kwargs))
     if not items:
-        result.extend(ms.info.default_ordering)
+        result.extend(_default_ordering(ctx, ms))
     result.append(F("pk").asc())
     return result

@@ -81,6 +81,8 @@ class BulkWriter:
                         FieldError(dotted((i,), key), (f"'{value}' is not a valid id.",), "invalid")
                     )
         found = {row.pk: row for row in self.ctx.visible(target).filter(pk__in=list(wanted))}
+        for row in found.values():  # connecting a row changes it: its object check
+            self.ctx.require_object(row, CHANGE)
         type_name = self.writer.bundle.type_name(target)
         for pk, places in wanted.items():
             if pk not in found:
@@ -223,6 +225,8 @@ class BulkWriter:
                 self.errors.append(FieldError(where, ("An id appears more than once.",), "invalid"))
             seen.add(pk)
         self._raise()
+        for row in found.values():  # loaded already: the object check costs no query
+            self.ctx.require_object(row, CHANGE)
         return [found[pk] for pk in pks]
 
     # Operations --------------------------------------------------------------------------------
@@ -232,6 +236,8 @@ class BulkWriter:
         self.ctx.require(ms.model, ADD)
         if not _flat(ms, items, ms.create_fields):
             return [self.writer.create(ms, item, (i,)) for i, item in enumerate(items)]
+        for i, item in enumerate(items):
+            self.writer.check_writable(ms, item, ms.create_fields, (i,))
         rows = [ms.model() for _ in items]
         touched = self._assign(items, rows, ms.create_fields)
         connected = {s.name: s for s in ms.create_fields.values() if s.kind == "connect"}
@@ -253,6 +259,8 @@ class BulkWriter:
             rows, [set(t) | {f.name for f in ms.model._meta.fields} for t in touched]
         )
         self._raise()
+        for row in rows:  # as they would be saved
+            self.ctx.require_object(row, ADD)
         try:
             with transaction.atomic():
                 ms.model._default_manager.bulk_create(rows)
@@ -269,6 +277,8 @@ class BulkWriter:
     def update(self, items: list[dict]) -> list[models.Model]:
         ms = self.ms
         rows = self._rows(items)
+        for i, item in enumerate(items):
+            self.writer.check_writable(ms, item, ms.update_fields, (i,))
         if not _flat(ms, items, ms.update_fields):
             for i, (row, item) in enumerate(zip(rows, items, strict=True)):
                 data = {k: v for k, v in item.items() if k != ms.id_name}
@@ -281,6 +291,9 @@ class BulkWriter:
             self._clean(i, row, (all_fields - touched[i]) | (connected & touched[i]))
         self._check_unique(rows, touched)
         self._raise()
+        for row, written in zip(rows, touched, strict=True):
+            if written:  # as they would be saved
+                self.ctx.require_object(row, CHANGE)
         columns = set().union(*touched) - {
             s.name for s in ms.update_fields.values() if s.kind == "set"
         }

@@ -156,6 +156,7 @@ def delete_resolver(ms: ModelSchema):
         row = lookup(ctx, ms, raw_id, DELETE)
         if row is None:
             return not_found(ms, raw_id, ms.id_name)
+        ctx.require_object(row, DELETE)
         pk = row.pk
         payload = read_back(ctx, ms, info, arguments, [row])  # shown before the row is gone
 

@@ -82,7 +82,8 @@ def writable_children(relation: RelationField, schemas: dict[Any, ModelSchema]) 
     if relation.info.kind != "reverse_foreign_key":
         return False
     child = schemas[relation.target]
-    return relation.info.remote_name in {r.name for r in child.relations.values()}
+    exposed = {**child.relations, **child.write_only_relations}
+    return relation.info.remote_name in {r.name for r in exposed.values()}
 
 
 def _writes(ms: ModelSchema) -> bool:
@@ -100,14 +101,17 @@ def input_fields(
     """What an input may set. Nested creates go only into models that have mutations enabled
     and can be created at all (`not_creatable`: a required field of theirs cannot be set)."""
     fields: dict[str, InputField] = {}
-    for gname, scalar in ms.scalars.items():
-        if writable_scalar(scalar):
+    never = ms.never_written  # FIELD_RULES: hidden or read_only for everybody
+    for gname, scalar in {**ms.scalars, **ms.write_only_scalars}.items():
+        if writable_scalar(scalar) and scalar.name not in never:
             required = not update and scalar_required(scalar)
             fields[gname] = InputField(
                 gname, "scalar", scalar.name, scalar=scalar, required=required
             )
-    for gname, relation in ms.relations.items():
+    for gname, relation in {**ms.relations, **ms.write_only_relations}.items():
         name = relation.name
+        if name in never:
+            continue
         nested_ok = _writes(schemas[relation.target]) and relation.target not in not_creatable
         if writable_forward(relation) and not relation.many:
             fields[gname] = InputField(gname, "connect", name, relation=relation)

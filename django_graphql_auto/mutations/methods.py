@@ -123,6 +123,7 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
         if row is None:
             message = f"No {ms.type_name} with id {raw_id}."
             return MethodPayload(False, [message], [FieldError(ms.id_name, (message,), "invalid")])
+        ctx.require_object(row, options["operation"])
         permission = options["permission"]
         if permission and not getattr(ctx.user, "has_perm", lambda *a: False)(permission, row):
             raise forbidden(f"You may not {options['name']} this {ms.type_name}.")

@@ -4,7 +4,9 @@ The writer validates with Django itself (`full_clean()`), so validators, `unique
 `max_length` and choices become `FieldError`s with Django's codes. It never commits anything on
 its own: callers wrap it in one `transaction.atomic()`, so any error anywhere in a nested input
 rolls the whole mutation back. Every row it touches goes through the policy: the caller needs the
-model permission for the operation, and a row they cannot see is reported as not existing.
+model permission for the operation, a row they cannot see is reported as not existing, each row
+written, deleted, connected or disconnected must pass the object check (`allows_object`), and
+each input field must be writable for the caller (`FIELD_RULES`); a refusal is FORBIDDEN.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from django_graphql_auto.mutations.events import ChangeEvent
 from django_graphql_auto.mutations.inputs import InputField
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
 from django_graphql_auto.mutations.uploads import check_upload
-from django_graphql_auto.permissions import ADD, CHANGE, DELETE
+from django_graphql_auto.permissions import ADD, CHANGE, DELETE, VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, RelationField
+from django_graphql_auto.security.sanitize import sanitize_input
 
 
 def dotted(path: tuple[Any, ...], name: str | None = None) -> str:
@@ -71,6 +74,7 @@ class Writer:
         """Create one row; `parent` is (FK name, row) when a parent creates its children."""
         self._check_depth(depth, path)
         self.ctx.require(ms.model, ADD)
+        self.check_writable(ms, data, ms.create_fields, path)
         instance = ms.model()
         if parent is not None:
             setattr(instance, parent[0], parent[1])
@@ -78,6 +82,7 @@ class Writer:
             ms, instance, data, ms.create_fields, path, depth, parent, back
         )
         self._require_relations(ms, instance, data, path, parent)
+        self.ctx.require_object(instance, ADD)  # as it would be saved
         self._save(ms, instance, path, written, resolved, creating=True)
         self._apply_later(ms, instance, later, path, depth)
         written |= _many_written(later)
@@ -96,9 +101,13 @@ class Writer:
     ) -> models.Model:
         self._check_depth(depth, path)
         self.ctx.require(ms.model, CHANGE)
+        self.ctx.require_object(instance, CHANGE)
+        self.check_writable(ms, data, ms.update_fields, path)
         later, written, resolved = self._assign(
             ms, instance, data, ms.update_fields, path, depth, parent, None
         )
+        if written:
+            self.ctx.require_object(instance, CHANGE)  # as it would be saved
         self._save(ms, instance, path, written, resolved, creating=False)
         self._apply_later(ms, instance, later, path, depth)
         written |= _many_written(later)
@@ -108,7 +117,8 @@ class Writer:
     def fetch(
         self, model: type[models.Model], ids: list[Any], path: str, operation: str = CHANGE
     ) -> list[models.Model]:
-        """Rows by id, in input order, among those the caller may see and `operation`."""
+        """Rows by id, in input order, among those the caller may see and `operation` (each
+        row must pass the object check, except for reading)."""
         self.ctx.require(model, operation)
         pk_field = model._meta.pk
         pks = []
@@ -125,7 +135,26 @@ class Writer:
             type_name = self.bundle.type_name(model)
             message = f"No {type_name} with id {', '.join(missing)}."
             raise FieldErrors([FieldError(path, (message,), "invalid")])
+        if operation != VIEW:
+            for row in found.values():
+                self.ctx.require_object(row, operation)
         return [found[pk] for pk in pks]
+
+    def check_writable(
+        self,
+        ms: ModelSchema,
+        data: dict[str, Any],
+        specs: dict[str, InputField],
+        path: tuple[Any, ...],
+    ) -> None:
+        """Every field the input sets must be writable for the caller (FIELD_RULES)."""
+        writable = self.ctx.writable(ms.model)
+        if writable is None:
+            return
+        for key in data:
+            spec = specs.get(key)
+            if spec is not None:
+                self.ctx.require_writable(ms.model, spec.name, dotted(path, key))
 
     def discard_files(self) -> None:
         """Remove files stored by a write that was rolled back: storage is not transactional."""
@@ -230,6 +259,8 @@ class Writer:
                 # database error at save time.
                 message = f"{spec.graphql_name} cannot be null."
                 raise FieldErrors([FieldError(where, (message,), "null")])
+        # HTML sanitizing of the fields the settings name, before full_clean() validates.
+        value = sanitize_input(self.ctx, ms, spec.scalar, value)
         setattr(instance, info.attname, value)
 
     def _require_relations(

@@ -126,6 +126,22 @@ def _root_query_fields(bundle: SchemaBundle) -> dict[str, GraphQLField]:
     return fields
 
 
+def _maskable(bundle: SchemaBundle) -> dict[type[Model], dict[str, bool]]:
+    """Per model, the fields the policy may mask -> whether the shown value may be null."""
+    result: dict[type[Model], dict[str, bool]] = {}
+    for model in bundle.models:
+        names = bundle.policy.maskable_fields(model)
+        if not names:
+            continue
+        rules = bundle.policy.field_rules(model) if hasattr(bundle.policy, "field_rules") else None
+        result[model] = {}
+        for name in names:
+            declared = rules.rules.get(name, ()) if rules is not None else ()
+            masked = [rule.masked for rule in declared if rule.is_masked]
+            result[model][name] = not masked or any(value is None for value in masked)
+    return result
+
+
 def build_schema(config: SchemaConfig) -> SchemaBundle:
     case = NameCase(camel=config["NAME_CASE"] == "camel")
     models = collect_model_schemas(config, case)
@@ -138,13 +154,14 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
         policy=load_policy(config),
     )
     for ms in models.values():
-        for scalar in ms.scalars.values():
+        for scalar in (*ms.scalars.values(), *ms.write_only_scalars.values()):
             if scalar.enum:
                 bundle.enums[(ms.type_name, scalar.info.name)] = build_enum(ms, scalar)
     filter_types = FilterTypes(case)
     page_info = build_page_info(case)
+    maskable = bundle.extras["maskable"] = _maskable(bundle)
     for ms in models.values():
-        ms.object_type = build_object_type(ms, models, bundle.enums, case)
+        ms.object_type = build_object_type(ms, models, bundle.enums, case, maskable.get(ms.model))
         ms.filter_type, ms.relation_filter_type = build_filter_types(
             ms, models, bundle.enums, filter_types
         )

@@ -20,6 +20,7 @@ from django_graphql_auto.introspection import (
     inspect_model,
 )
 from django_graphql_auto.naming import NameCase, pascal_case, pluralize, snake_case
+from django_graphql_auto.security.field_rules import ModelFieldRules
 
 if TYPE_CHECKING:
     from django_graphql_auto.conf import ModelConfig, SchemaConfig
@@ -161,6 +162,11 @@ class ModelSchema:
     relations: dict[str, RelationField] = field(default_factory=dict)
     counts: dict[str, CountField] = field(default_factory=dict)
     computed: dict[str, ComputedField] = field(default_factory=dict)
+    # Write-only fields (FIELD_RULES without a condition): in inputs, never in output types.
+    write_only_scalars: dict[str, ScalarField] = field(default_factory=dict)
+    write_only_relations: dict[str, RelationField] = field(default_factory=dict)
+    # Fields no input may set (FIELD_RULES hidden / read_only without a condition).
+    never_written: frozenset[str] = frozenset()
     # GraphQL filter field name -> operator spec of its input type (filled by the builder).
     filter_ops: dict[str, Any] = field(default_factory=dict)
     # GraphQL types, filled in by the builder.
@@ -247,6 +253,8 @@ def collect_model_schemas(
             base_name=single,
         )
         names = _exposed_field_names(info, model_config)
+        rules = ModelFieldRules(model_config["FIELD_RULES"])
+        ms.never_written = rules.never_written
         taken = {"id"}
         for name, finfo in info.fields.items():
             if name not in names or (finfo.primary_key and (name == "id" or finfo.inherited_from)):
@@ -255,7 +263,11 @@ def collect_model_schemas(
             if kind is None:
                 continue
             gname = case(name)
-            ms.scalars[gname] = ScalarField(gname, finfo, kind, enum=finfo.choices is not None)
+            scalar = ScalarField(gname, finfo, kind, enum=finfo.choices is not None)
+            if name in rules.never_read:
+                ms.write_only_scalars[gname] = scalar
+            else:
+                ms.scalars[gname] = scalar
             taken.add(gname)
         for name, rinfo in info.relationships.items():
             if name not in names or rinfo.parent_link or rinfo.related_model not in exposed:
@@ -263,7 +275,11 @@ def collect_model_schemas(
             gname = case(name)
             if gname in taken:
                 continue
-            ms.relations[gname] = RelationField(gname, rinfo, rinfo.related_model)
+            relation = RelationField(gname, rinfo, rinfo.related_model)
+            if name in rules.never_read:
+                ms.write_only_relations[gname] = relation
+            else:
+                ms.relations[gname] = relation
             taken.add(gname)
         excluded = set(model_config["EXCLUDE_FIELDS"] or ())
         for name, cinfo in info.computed.items():

@@ -110,6 +110,21 @@ def _column_resolver(field: ScalarField):
     return resolve_column
 
 
+def _masking(model: Any, name: str, resolve: Callable[[Any, Any], Any]):
+    """`resolve`, but showing the caller's mask value when the policy masks the field for them.
+
+    Only fields the policy may mask get this wrapper; the compiled path never writes them (it
+    falls back to graphql-core's executor for a selection with a masked field)."""
+
+    def resolve_masked(obj: Any, info: Any) -> Any:
+        masks = info.context.masks(model)
+        if name in masks:
+            return masks[name]
+        return resolve(obj, info)
+
+    return resolve_masked
+
+
 def computed_type(ms: ModelSchema, computed: ComputedField) -> Any:
     """Scalars (and lists of them) only: a computed value cannot be planned like a relation."""
     where = f"{ms.info.label}.{computed.name}"
@@ -182,7 +197,12 @@ def build_object_type(
     schemas: dict[Any, ModelSchema],
     enums: dict[tuple[str, str], GraphQLEnumType],
     case: NameCase,
+    masks: dict[str, bool] | None = None,
 ) -> GraphQLObjectType:
+    """`masks`: model field name -> whether its mask may be null, for fields the policy may
+    mask (their resolvers check the caller's masks; a null mask makes the field nullable)."""
+    masks = masks or {}
+
     def fields() -> dict[str, GraphQLField]:
         result = {
             ms.id_name: GraphQLField(
@@ -191,9 +211,14 @@ def build_object_type(
         }
         for gname, field in ms.scalars.items():
             gtype = scalar_output_type(field, enums, ms)
+            resolve = _column_resolver(field)
+            nullable = _scalar_nullable(field)
+            if field.name in masks:
+                resolve = _masking(ms.model, field.name, resolve)
+                nullable = nullable or masks[field.name]
             result[gname] = GraphQLField(
-                gtype if _scalar_nullable(field) else GraphQLNonNull(gtype),
-                resolve=_column_resolver(field),
+                gtype if nullable else GraphQLNonNull(gtype),
+                resolve=resolve,
                 description=field.info.help_text or None,
             )
         for gname, relation in ms.relations.items():
@@ -213,10 +238,14 @@ def build_object_type(
                     description=relation.info.help_text or None,
                 )
         for gname, computed in ms.computed.items():
+            gtype = computed_type(ms, computed)
+            resolve = _computed_resolver(computed)
+            if computed.name in masks:
+                resolve = _masking(ms.model, computed.name, resolve)
+                if masks[computed.name] and isinstance(gtype, GraphQLNonNull):
+                    gtype = gtype.of_type
             result[gname] = GraphQLField(
-                computed_type(ms, computed),
-                resolve=_computed_resolver(computed),
-                description=computed.info.doc or None,
+                gtype, resolve=resolve, description=computed.info.doc or None
             )
         for gname, count in ms.counts.items():
             target = schemas[count.relation.target]

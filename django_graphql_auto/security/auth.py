@@ -45,7 +45,7 @@ from graphql import (
 
 from django_graphql_auto.execution.errors import UNAUTHENTICATED, client_error
 from django_graphql_auto.mutations.payloads import FieldError, field_error_type
-from django_graphql_auto.security import authentication, jwt, mfa, ratelimit, tokens
+from django_graphql_auto.security import audit, authentication, jwt, mfa, ratelimit, tokens
 from django_graphql_auto.security.jwt import InvalidToken, JWTSettings
 
 # --- results -----------------------------------------------------------------------------------
@@ -123,6 +123,13 @@ def _throttle(info: Any, username: str) -> None:
 
 
 def _failed(info: Any, username: str) -> None:
+    audit.security_event(
+        "authentication_failed",
+        info.context,
+        "wrong password or MFA code",
+        username=username,
+        field=info.field_name,
+    )
     ratelimit.record_login_failure(_request(info), username, schema_name=_schema_name(info))
 
 
@@ -247,6 +254,8 @@ def resolve_refresh_token(_root: Any, info: Any, token: str | None = None) -> Au
     try:
         pair = tokens.rotate(token, _config(info))
     except InvalidToken as error:
+        reason = f"refresh token refused: {error}"
+        audit.security_event("authentication_failed", info.context, reason)
         if _config(info)["JWT_COOKIE"]:
             authentication.queue_cookie_deletion(_request(info))
         raise _unauthenticated(str(error)) from None

@@ -1,34 +1,46 @@
 """The one policy seam: every step that decides "may this caller ..." asks a `Policy`.
 
-Root fields, nested relations, counts, filters and ordering all go through the same three
+Root fields, nested relations, counts, filters, ordering and writes all go through the same
 questions, so a rule written once holds on every path:
 
 - `allows(ctx, model, operation)`: may the caller perform this operation on this model at all?
 - `filter_rows(ctx, model, queryset)`: which rows may the caller see (a queryset filter)?
+- `allows_object(ctx, obj, operation)`: may the caller write this row (asked on writes only)?
 - `readable_fields(ctx, model)`: which exposed fields may the caller read, filter and order on?
+- `masked_fields(ctx, model)`: which fields may they select only with a replaced value?
+- `writable_fields(ctx, model)`: which fields may their inputs set?
 
 A project swaps the whole policy with the `POLICY` setting (per schema); the default one is
-driven by the `PERMISSION_CLASSES` of each model.
+driven by the `PERMISSION_CLASSES` of each model. The field answers of the base class come from
+each model's `FIELD_RULES`, so a subclass that overrides them should start from `super()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
 from django.utils.module_loading import import_string
 
 from django_graphql_auto.permissions import VIEW, AllowAny, BasePermission
+from django_graphql_auto.security.field_rules import ModelFieldRules
 
 if TYPE_CHECKING:
     from django_graphql_auto.conf import SchemaConfig
 
 
 class Policy:
-    """Base class: allows everything. Subclass and override what you need."""
+    """Base class: allows every operation on every row; applies each model's `FIELD_RULES`.
+    Subclass and override what you need."""
 
     def __init__(self, config: SchemaConfig):
         self.config = config
+        self._field_rules: dict[type[Model], ModelFieldRules] = {}
+        for model_config in config.models:
+            rules = ModelFieldRules(model_config["FIELD_RULES"])
+            if rules:
+                self._field_rules[model_config.model] = rules
 
     def allows(self, ctx: Any, model: type[Model], operation: str) -> bool:
         return True
@@ -40,9 +52,67 @@ class Policy:
     def filter_rows(self, ctx: Any, model: type[Model], queryset: QuerySet) -> QuerySet:
         return queryset
 
+    def allows_object(self, ctx: Any, obj: Model, operation: str) -> bool:
+        """May the caller `operation` ("add", "change", "delete") this very row?
+
+        Asked on writes, after `allows` said yes for the model, for rows the write has loaded
+        anyway: the row updated or deleted (and for creates and updates, the row as it would be
+        saved), children updated or deleted through their parent, rows connected, added or
+        removed through a relation, and the row of a method mutation. A refusal is FORBIDDEN
+        and nothing is written."""
+        return True
+
+    # Fields ------------------------------------------------------------------------------------
+
+    def field_rules(self, model: type[Model]) -> ModelFieldRules | None:
+        return self._field_rules.get(model)
+
     def readable_fields(self, ctx: Any, model: type[Model]) -> frozenset[str] | None:
-        """Model field/relation names the caller may read; None means every exposed one."""
-        return None
+        """Model field/relation names the caller may read, filter, order and count on; None
+        means every exposed one. A masked field is not readable (it cannot be filtered or
+        ordered on), yet may be selected: see `masked_fields`."""
+        rules = self._field_rules.get(model)
+        if rules is None:
+            return None
+        unreadable = rules.unreadable(ctx.user, ctx.roles if rules.any_conditional else frozenset())
+        if not unreadable:
+            return None
+        return _exposed(ctx, model) - unreadable
+
+    def masked_fields(self, ctx: Any, model: type[Model]) -> Mapping[str, Any]:
+        """Field name -> the value shown instead, for fields the caller may select but not see.
+
+        Only names in `maskable_fields(model)` are looked at."""
+        rules = self._field_rules.get(model)
+        if rules is None or not rules.maskable:
+            return {}
+        return rules.masks(ctx.user, ctx.roles if rules.any_conditional else frozenset())
+
+    def maskable_fields(self, model: type[Model]) -> frozenset[str]:
+        """Fields `masked_fields` may ever name for this model (asked once, at build time: only
+        these fields pay for the per-request mask lookup)."""
+        rules = self._field_rules.get(model)
+        return rules.maskable if rules is not None else frozenset()
+
+    def writable_fields(self, ctx: Any, model: type[Model]) -> frozenset[str] | None:
+        """Model field/relation names the caller's inputs may set; None means every input."""
+        rules = self._field_rules.get(model)
+        if rules is None:
+            return None
+        unwritable = rules.unwritable(ctx.user, ctx.roles if rules.any_conditional else frozenset())
+        if not unwritable:
+            return None
+        return _exposed(ctx, model, writes=True) - unwritable
+
+
+def _exposed(ctx: Any, model: type[Model], writes: bool = False) -> frozenset[str]:
+    """Every model name the schema exposes for `model` (read side, or input side)."""
+    ms = ctx.bundle.models[model]
+    names = ms.field_names()
+    if writes:
+        names = names | frozenset(s.name for s in ms.create_fields.values())
+        names = names | frozenset(s.name for s in ms.update_fields.values())
+    return names
 
 
 def _load(permission: Any) -> BasePermission:
@@ -66,7 +136,7 @@ class PermissionPolicy(Policy):
                 combined = first
                 for other in rest:
                     combined = combined & other
-            self._permissions[model_config.model] = combined
+            self._permissions[model_config.model] = combined.bind(model_config.model, model_config)
 
     def permission_for(self, model: type[Model]) -> BasePermission:
         try:
@@ -89,6 +159,13 @@ class PermissionPolicy(Policy):
         if not permission.filters_rows:
             return queryset
         return permission.filter_queryset(ctx.request, model, queryset)
+
+    def allows_object(self, ctx, obj, operation):
+        try:
+            permission = self.permission_for(type(obj))
+        except LookupError:
+            return False
+        return permission.has_object_permission(ctx.request, obj, operation)
 
 
 def load_policy(config: SchemaConfig) -> Policy:

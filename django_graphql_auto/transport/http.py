@@ -45,7 +45,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from django_graphql_auto.execution import engine
-from django_graphql_auto.execution.errors import RATE_LIMITED
+from django_graphql_auto.execution.errors import FORBIDDEN, RATE_LIMITED
+from django_graphql_auto.security.audit import security_event
 from django_graphql_auto.security.authentication import (
     AuthenticationRejected,
     apply_cookies,
@@ -400,6 +401,8 @@ class GraphQLView(View):
         try:
             authenticate_request(request, config)
         except AuthenticationRejected as rejected:
+            kind = "csrf_failed" if rejected.code == FORBIDDEN else "authentication_failed"
+            security_event(kind, request, rejected.message, config=config, status=rejected.status)
             raise RequestRejected(
                 rejected.status, rejected.message, rejected.headers, rejected.code
             ) from None

@@ -1246,7 +1246,36 @@ def _schema_layers(snapshot: _Snapshot, name: str) -> _Layers:
 
 #: Keys a proxy model takes from its concrete model's own settings when it does not set them:
 #: the proxy reads the same columns, so what hides a column must hide it there too.
-_PROXY_INHERITED = frozenset({"EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "FIELDS", "FIELD_RULES"})
+_PROXY_INHERITED = frozenset({"ALLOW_SENSITIVE_FIELDS", "FIELDS"})
+
+#: Keys that protect columns. A proxy or a multi-table child shows its ancestors' columns, so it
+#: gets their values too, merged with its own (lists united; per-field rules: its own win).
+_PROTECTING_KEYS = ("EXCLUDE_FIELDS", "SANITIZE_FIELDS", "FIELD_RULES")
+
+
+def _ancestors(model: type[models.Model]) -> list[type[models.Model]]:
+    concrete = model._meta.concrete_model
+    return ([concrete] if model._meta.proxy else []) + list(concrete._meta.get_parent_list())
+
+
+def _with_ancestor_protection(
+    snapshot: _Snapshot, model: type[models.Model], values: dict[str, Any]
+) -> dict[str, Any]:
+    for ancestor in _ancestors(model):
+        label = ancestor._meta.label_lower
+        for source in (snapshot.models, snapshot.metas):
+            if label not in source:
+                continue
+            _, settings_of_ancestor = source[label]
+            for key in _PROTECTING_KEYS:
+                inherited = settings_of_ancestor.get(key)
+                if not inherited:
+                    continue
+                if key == "FIELD_RULES":
+                    values[key] = {**inherited, **values[key]}
+                else:
+                    values[key] = list(dict.fromkeys([*values[key], *inherited]))
+    return values
 
 
 def _model_layers(snapshot: _Snapshot, model: type[models.Model], schema: _Layers) -> _Layers:
@@ -1391,7 +1420,11 @@ def load_schema_config(name: str = DEFAULT_SCHEMA) -> SchemaConfig:
         ModelConfig(
             model=model,
             label=model._meta.label,
-            values=MappingProxyType({key: value for key, (value, _) in resolved.items()}),
+            values=MappingProxyType(
+                _with_ancestor_protection(
+                    snapshot, model, {key: value for key, (value, _) in resolved.items()}
+                )
+            ),
         )
         for model, resolved in _exposed(snapshot, schema)
     )

@@ -19,7 +19,8 @@ def test_only_decorated_methods_are_exposed():
     sdl = print_schema(get_schema().schema)
     assert "post_publish(id: ID!, at: DateTime): PostPublishPayload" in sdl
     assert "post_tag_with(id: ID!, names: [String!]!): PostTagWithPayload" in sdl
-    assert "appointment_reschedule(id: ID!, starts_at: DateTime!, minutes: Int)" in sdl
+    # A default GraphQL can print becomes the argument's default: optional, never null.
+    assert "appointment_reschedule(id: ID!, starts_at: DateTime!, minutes: Int! = 30)" in sdl
     assert "word_count" not in sdl  # a plain public method stays private
     assert "add_tag_names" not in sdl  # exposed under its decorator name only
 
@@ -107,3 +108,12 @@ def test_unexpected_exception_is_masked(graphql, monkeypatch):
     )
     assert result.codes == ["INTERNAL_SERVER_ERROR"]
     assert "secret" not in str(result.body)
+
+
+def test_null_for_an_argument_with_a_default_is_refused_not_passed(graphql):
+    appointment = f.appointment()
+    result = graphql(
+        f'mutation {{ appointment_reschedule(id: "{appointment.pk}", '
+        'starts_at: "2025-01-01T09:00:00Z", minutes: null) { ok } }'
+    )
+    assert result.status == 400 and result.codes == ["GRAPHQL_VALIDATION_FAILED"]

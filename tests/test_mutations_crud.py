@@ -23,6 +23,7 @@ import pytest
 from blog.models import Author, Category, Comment, Post, PublishedPost, Tag
 from clinic.models import Appointment, Drug, Person, Prescription
 from django.apps import apps
+from django.test import override_settings
 from graphql import GraphQLEnumType, get_named_type
 
 from django_graphql_auto.mutations.events import ChangeEvent, changes_committed
@@ -876,3 +877,25 @@ def test_decimal_and_uuid_round_trip_exactly(graphql):
     assert obj["price"] == "12345678.91" and obj["uuid"] == str(ref)
     post = Post.objects.get(pk=obj["id"])
     assert post.price == Decimal("12345678.91") and post.uuid == ref
+
+
+@override_settings(
+    DJANGO_GRAPHQL_AUTO={
+        "SCHEMAS": {"admin": {"APPS": ["blog", "clinic", "auth"]}},
+        "POLICY": "tests.policies.HideAuthorEmail",
+    }
+)
+def test_a_payload_the_caller_cannot_read_is_refused_before_writing(graphql):
+    """Otherwise the row would be written and only the answer refused."""
+    before = Author.objects.count()
+    result = graphql(
+        'mutation { create_author(input: {name: "N", email: "n@example.com"}) '
+        "{ ok object { email } } }"
+    )
+    assert result.codes == ["FORBIDDEN"]
+    assert Author.objects.count() == before
+    ok = graphql(
+        'mutation { create_author(input: {name: "N", email: "n@example.com"}) '
+        "{ ok object { name } } }"
+    )
+    assert ok.ok()["create_author"] == {"ok": True, "object": {"name": "N"}}

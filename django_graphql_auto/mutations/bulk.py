@@ -17,7 +17,13 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.mutations.crud import protected_message, read_back, refused, run_write
+from django_graphql_auto.mutations.crud import (
+    check_selection,
+    protected_message,
+    read_back,
+    refused,
+    run_write,
+)
 from django_graphql_auto.mutations.events import ChangeEvent
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors, Payload
 from django_graphql_auto.mutations.writer import Writer, dotted
@@ -324,6 +330,7 @@ def _bulk_write_resolver(ms: ModelSchema, operation: str, write: str):
     def resolve_bulk_write(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
         ctx.require(ms.model, operation)
+        check_selection(ctx, ms, info, arguments)
         items = arguments["inputs"]
         _check_size(ms, items, "inputs")
         try:
@@ -347,6 +354,7 @@ def bulk_delete_resolver(ms: ModelSchema):
     def resolve_bulk_delete(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
         ctx.require(ms.model, DELETE)
+        check_selection(ctx, ms, info, arguments)
         ids = arguments["ids"]
         _check_size(ms, ids, "ids")
 

@@ -69,6 +69,20 @@ def read_back(
     return payload
 
 
+def check_selection(ctx: Any, ms: ModelSchema, info: Any, arguments: dict) -> None:
+    """Refuse, before anything is written, a payload selection the caller could not read back
+    (a hidden field, a model they may not view through a relation): otherwise the write would
+    commit and only the answer would fail. Plans on an empty queryset: no SQL."""
+    if not ctx.allows(ms.model, VIEW):
+        return
+    selection = field_selection(info, arguments)
+    planner = Planner(ctx)
+    for key in ("object", "objects"):
+        for child in selection.child(key):
+            path = (selection.key, child.key)
+            planner.shape(ms, ms.model._default_manager.none(), child.children, path)
+
+
 def refused(error: FieldErrors) -> Payload:
     return Payload(ok=False, errors=[error.message], field_errors=list(error.errors))
 
@@ -107,6 +121,7 @@ def create_resolver(ms: ModelSchema):
     def resolve_create(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
         ctx.require(ms.model, ADD)
+        check_selection(ctx, ms, info, arguments)
         data = arguments["input"]
         try:
             _, row = run_write(ctx, lambda writer: writer.create(ms, data))
@@ -122,6 +137,7 @@ def update_resolver(ms: ModelSchema):
         ctx = info.context
         raw_id = arguments[ms.id_name]
         row = lookup(ctx, ms, raw_id, CHANGE)
+        check_selection(ctx, ms, info, arguments)
         if row is None:
             return not_found(ms, raw_id, ms.id_name)
         try:
@@ -154,6 +170,7 @@ def delete_resolver(ms: ModelSchema):
         ctx = info.context
         raw_id = arguments[ms.id_name]
         row = lookup(ctx, ms, raw_id, DELETE)
+        check_selection(ctx, ms, info, arguments)
         if row is None:
             return not_found(ms, raw_id, ms.id_name)
         ctx.require_object(row, DELETE)

@@ -58,9 +58,15 @@ def _arguments(ms: ModelSchema, method: MethodInfo, bundle: Any) -> dict[str, Gr
             raise ImproperlyConfigured(f"{where}: annotate the argument's type.")
         hint = reduce_hint(annotation, where)
         gtype = graphql_type(hint, bundle, where, output=False)
-        if default is not EMPTY and isinstance(gtype, GraphQLNonNull):
-            gtype = gtype.of_type  # an argument with a default may be left out
-        args[bundle.case(name)] = GraphQLArgument(gtype)
+        if default is EMPTY or not isinstance(gtype, GraphQLNonNull):
+            args[bundle.case(name)] = GraphQLArgument(gtype)
+        elif isinstance(default, bool | int | float | str) and not hint.many:
+            # `minutes: int = 30` -> `minutes: Int! = 30`: may be left out, never null.
+            args[bundle.case(name)] = GraphQLArgument(gtype, default_value=default)
+        else:
+            # A default GraphQL cannot print (a Decimal, a datetime): optional, and an explicit
+            # null means "use the method's default" (the resolver leaves it out).
+            args[bundle.case(name)] = GraphQLArgument(gtype.of_type)
     return args
 
 
@@ -107,6 +113,15 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
         ),
     )
     parameters = {case(name): (name, annotation) for name, annotation, _ in method.parameters}
+    arguments_type = _arguments(ms, method, bundle)
+    # Arguments whose null stands for "the method's own default" (see _arguments).
+    defaults_only = {
+        case(name)
+        for name, annotation, default in method.parameters
+        if default is not EMPTY
+        and not reduce_hint(annotation, name).optional
+        and not isinstance(arguments_type[case(name)].type, GraphQLNonNull)
+    }
 
     def convert(ctx: Any, gname: str, value: Any) -> Any:
         name, annotation = parameters[gname]
@@ -125,13 +140,16 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
             return MethodPayload(False, [message], [FieldError(ms.id_name, (message,), "invalid")])
         ctx.require_object(row, options["operation"])
         permission = options["permission"]
-        if permission and not getattr(ctx.user, "has_perm", lambda *a: False)(permission, row):
+        has_perm = getattr(ctx.user, "has_perm", lambda *a: False)
+        # The model-wide permission, or the permission on this row (django-guardian, -rules):
+        # Django's ModelBackend answers only the first, object backends the second.
+        if permission and not (has_perm(permission) or has_perm(permission, row)):
             raise forbidden(f"You may not {options['name']} this {ms.type_name}.")
         try:
             kwargs = {
                 parameters[key][0]: convert(ctx, key, value)
                 for key, value in arguments.items()
-                if key != ms.id_name
+                if key != ms.id_name and not (value is None and key in defaults_only)
             }
         except FieldErrors as error:
             return MethodPayload(False, [error.message], list(error.errors))
@@ -160,7 +178,7 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
 
     return GraphQLField(
         payload,
-        args=_arguments(ms, method, bundle),
+        args=arguments_type,
         resolve=resolve,
         description=options["description"] or method.doc or None,
     )

@@ -198,13 +198,13 @@ class Writer:
             spec = specs[key]
             where = dotted(path, key)
             relation = spec.relation
-            if relation is not None and (
-                (parent is not None and spec.name == parent[0])
-                or (back is not None and spec.name == back)
-            ):
-                errors.append(
-                    FieldError(where, ("Set by the enclosing object; leave it out.",), "invalid")
-                )
+            if relation is not None and parent is not None and spec.name == parent[0]:
+                message = "Set by the enclosing object; leave it out."
+                errors.append(FieldError(where, (message,), "invalid"))
+                continue
+            if relation is not None and back is not None and spec.name == back:
+                message = "Leads back to the enclosing object (a cycle); write it from there."
+                errors.append(FieldError(where, (message,), "cycle"))
                 continue
             if spec.kind == "scalar":
                 self._set_scalar(ms, instance, spec, value, where)
@@ -238,6 +238,8 @@ class Writer:
                 written.add(spec.name)
             elif value is not None:
                 later.append((spec, value))
+            elif spec.kind == "set":
+                later.append((spec, []))  # an explicit null clears the set, like for columns
         if errors:
             raise FieldErrors(errors)
         return later, written, resolved
@@ -273,6 +275,15 @@ class Writer:
     ) -> None:
         errors = []
         for spec in ms.create_fields.values():
+            if spec.kind == "set" and not spec.relation.info.blank:
+                # A required many-to-many (no blank=True), as in a ModelForm: at least one row.
+                other = self.case(f"nested_{spec.name}")
+                if not data.get(spec.graphql_name) and not data.get(other):
+                    message = f"Give {spec.graphql_name} or {other} (at least one)."
+                    errors.append(
+                        FieldError(dotted(path, spec.graphql_name), (message,), "required")
+                    )
+                continue
             if spec.kind != "connect" or (parent and spec.name == parent[0]):
                 continue
             info = spec.relation.info
@@ -351,7 +362,12 @@ class Writer:
             where = dotted(path, key)
             manager = getattr(instance, spec.name)
             if spec.kind == "set":
-                manager.set(self.fetch(relation.target, value, where))
+                rows = self.fetch(relation.target, value, where)
+                kept = {row.pk for row in rows}
+                for dropped in manager.all():  # unlinking a row changes it as much as linking
+                    if dropped.pk not in kept:
+                        self.ctx.require_object(dropped, CHANGE)
+                manager.set(rows)
             elif spec.kind == "add":
                 manager.add(*self.fetch(relation.target, value, where))
             elif spec.kind == "remove":

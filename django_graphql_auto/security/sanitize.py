@@ -93,7 +93,7 @@ def fields_to_sanitize(ms: Any) -> frozenset[str]:
     every_text = ms.config["SANITIZE_TEXT_FIELDS"]
     return frozenset(
         scalar.name
-        for scalar in ms.scalars.values()
+        for scalar in [*ms.scalars.values(), *ms.write_only_scalars.values()]
         if scalar.kind == "string"
         and not scalar.enum
         and (scalar.name in named or (every_text and scalar.info.internal_type == "TextField"))

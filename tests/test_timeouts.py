@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import pytest
 from blog.models import Tag
 from django.db import OperationalError, connection
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from django_graphql_auto.execution.timeouts import is_timeout, statement_timeout
 from django_graphql_auto.schema.registry import get_schema
@@ -85,6 +85,12 @@ def show_timeout() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         return cursor.fetchone()[0]
+
+
+def connection_default() -> str:
+    """statement_timeout as the connection is opened (the example sets 10 s on PostgreSQL)."""
+    options = connection.settings_dict.get("OPTIONS", {}).get("options", "")
+    return "10s" if "statement_timeout=10000" in options else "0"
 
 
 # --- the context manager on its own -------------------------------------------------------------
@@ -181,7 +187,7 @@ def test_postgresql_mutation_that_times_out_saves_nothing(graphql):
     assert result.codes == ["QUERY_TOO_COMPLEX"]
     assert "Nothing was saved" in result.errors[0]["message"]
     assert Tag.objects.count() == 0
-    assert show_timeout() == "0"  # SET LOCAL ended with the transaction
+    assert show_timeout() == connection_default()  # SET LOCAL ended with the transaction
 
 
 @only_postgres
@@ -191,7 +197,7 @@ def test_postgresql_query_runs_in_a_transaction_with_the_timeout(graphql):
     with timeout(1234), observe_timeout("blog_tag") as seen:
         graphql("{ tags { id } }").ok()
     assert seen == ["1234ms"]
-    assert show_timeout() == "0"
+    assert show_timeout() == connection_default()
     assert connection.get_autocommit()
 
 
@@ -223,7 +229,28 @@ def test_postgresql_zero_opens_no_transaction(graphql):
     factories.tag()
     with timeout(0), observe_timeout("blog_tag") as seen:
         graphql("{ tags { id } }").ok()
-    assert seen == ["0"]
+    assert seen == [connection_default()]  # the connection's own value, nothing set
+
+
+@only_postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_connection_opened_with_the_timeout_adds_no_round_trips(graphql, monkeypatch):
+    """With `-c statement_timeout=<the same value>` in OPTIONS nothing is set per request."""
+    from django_graphql_auto.execution import timeouts
+
+    factories.tag()
+    monkeypatch.setattr(timeouts, "connection_timeout", lambda alias: 4321)
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 4321")  # as the connection options would
+    try:
+        with timeout(4321), CaptureQueriesContext(connection) as queries:
+            graphql("{ tags { id } }").ok()
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert "BEGIN" not in sql and "COMMIT" not in sql and len(sql) == 1
+        assert show_timeout() == "4321ms"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
 
 
 @only_postgres

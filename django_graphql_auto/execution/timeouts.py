@@ -11,6 +11,10 @@ instead of holding a worker:
   already inside a transaction (``ATOMIC_REQUESTS``, a test case), no savepoint is added and the
   previous value is restored at the end. The statement is sent on the driver's cursor, so it does
   not appear in ``connection.queries`` and query counts stay what the document needs.
+  When the connection is opened with the same timeout already (``DATABASES[...]["OPTIONS"] =
+  {"options": "-c statement_timeout=10000"}``, the recommended production setup), nothing is
+  set per request: no transaction, no extra round trips; cancelled statements are still
+  reported as below.
 * **SQLite**: there is no server-side timeout (Django's ``OPTIONS["timeout"]`` is how long to wait
   for a lock, not a statement limit). A progress handler (``sqlite3.Connection.
   set_progress_handler``) checks the clock every 10,000 virtual-machine instructions and
@@ -28,11 +32,13 @@ back, earlier root fields stay written.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 from graphql import GraphQLError
 
@@ -267,6 +273,21 @@ def _sqlite(alias: str, milliseconds: int, guard: TimeoutGuard) -> Iterator[None
                 raw.set_progress_handler(None, SQLITE_CHECK_EVERY)
 
 
+def connection_timeout(alias: str) -> int | None:
+    """The statement_timeout the database connection itself is opened with, in ms, if any:
+    ``DATABASES[alias]["OPTIONS"]["options"] = "-c statement_timeout=10000"``."""
+    options = settings.DATABASES.get(alias, {}).get("OPTIONS", {}).get("options", "")
+    match = re.search(r"statement_timeout\s*=\s*(\d+)(ms)?\b", str(options))
+    return int(match.group(1)) if match else None
+
+
+@contextmanager
+def _watch(alias: str, guard: TimeoutGuard) -> Iterator[None]:
+    """Only notice cancelled statements: the connection already carries the timeout."""
+    with connections[alias].execute_wrapper(guard.watch):
+        yield
+
+
 @contextmanager
 def statement_timeout(
     bundle: Any, operation_type: str = "query", milliseconds: int | None = None
@@ -281,7 +302,11 @@ def statement_timeout(
     with ExitStack() as stack:
         for alias in _aliases(bundle):
             vendor = connections[alias].vendor
-            if vendor == "postgresql":
+            if vendor == "postgresql" and connection_timeout(alias) == milliseconds:
+                # Opened with this very timeout (the recommended production setup): nothing
+                # to set per request, so no transaction and no round trips are added.
+                stack.enter_context(_watch(alias, guard))
+            elif vendor == "postgresql":
                 eager = operation_type == "mutation"
                 stack.enter_context(_PostgreSQL(alias, milliseconds, guard, eager))
             elif vendor == "sqlite":

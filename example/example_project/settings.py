@@ -85,6 +85,10 @@ DATABASES = {
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     ),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The API's STATEMENT_TIMEOUT_MS (10 s by default) set once per connection: the library
+    # then has nothing to set per request (see docs/security.md, "Timeouts").
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c statement_timeout=10000"
 
 CACHES = {
     "default": {

@@ -15,8 +15,8 @@ in ``SCHEMAS`` > ``DJANGO_GRAPHQL_AUTO`` > the library default. One exception pr
 a proxy or multi-table child also takes its ancestors' ``EXCLUDE_FIELDS``, ``SANITIZE_FIELDS``
 and ``FIELD_RULES``, merged with its own (it shows the same columns).
 
-Every key is described once, in :data:`SETTINGS` (declared in ``settings_table.py``); the documentation table is rendered from it and
-the system checks validate against it, so a key cannot exist in one place and not the other. A key
+Every key is described once, in :data:`SETTINGS` (declared in ``settings_table.py``); the
+documentation table is rendered from it and the system checks validate against it, so a key cannot exist in one place and not the other. A key
 that is unknown, misplaced or of the wrong type is an error (see :func:`find_problems`), never a
 silent ignore: a misspelt ``EXCLUDE_FIELDS`` would otherwise publish the very fields it was meant to
 hide.

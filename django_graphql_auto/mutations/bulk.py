@@ -62,6 +62,17 @@ def _many_set(item: dict, specs: dict) -> set[str]:
     }
 
 
+def _without_conflicts(write: Any) -> None:
+    """Run a bulk statement; a constraint the checks could not foresee is a field error."""
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError:
+        raise FieldErrors(
+            [FieldError("__all__", ("A row conflicts with existing data.",), "invalid")]
+        ) from None
+
+
 class BulkWriter:
     def __init__(self, writer: Writer, ms: ModelSchema):
         self.writer = writer
@@ -267,18 +278,8 @@ class BulkWriter:
         self._raise()
         for row in rows:  # as they would be saved
             self.ctx.require_object(row, ADD)
-        try:
-            with transaction.atomic():
-                ms.model._default_manager.bulk_create(rows)
-        except IntegrityError:
-            raise FieldErrors(
-                [FieldError("__all__", ("A row conflicts with existing data.",), "invalid")]
-            ) from None
-        self._set_many(items, rows, ms.create_fields)
-        for row, item, written in zip(rows, items, touched, strict=True):
-            written = written | _many_set(item, ms.create_fields)
-            self.writer.events.append(ChangeEvent(ms.model, row.pk, "created", frozenset(written)))
-        return rows
+        _without_conflicts(lambda: ms.model._default_manager.bulk_create(rows))
+        return self._finish(items, rows, touched, ms.create_fields, "created")
 
     def update(self, items: list[dict]) -> list[models.Model]:
         ms = self.ms
@@ -310,17 +311,17 @@ class BulkWriter:
                 for row in rows:
                     setattr(row, field.attname, now)
         if columns:
-            try:
-                with transaction.atomic():
-                    ms.model._base_manager.bulk_update(rows, sorted(columns))
-            except IntegrityError:
-                raise FieldErrors(
-                    [FieldError("__all__", ("A row conflicts with existing data.",), "invalid")]
-                ) from None
-        self._set_many(items, rows, ms.update_fields)
+            _without_conflicts(lambda: ms.model._base_manager.bulk_update(rows, sorted(columns)))
+        return self._finish(items, rows, touched, ms.update_fields, "updated")
+
+    def _finish(
+        self, items: list[dict], rows: list[models.Model], touched: list, specs: dict, kind: str
+    ) -> list[models.Model]:
+        """To-many sets after the rows exist, then one change event per row."""
+        self._set_many(items, rows, specs)
         for row, item, written in zip(rows, items, touched, strict=True):
-            written = written | _many_set(item, ms.update_fields)
-            self.writer.events.append(ChangeEvent(ms.model, row.pk, "updated", frozenset(written)))
+            written = written | _many_set(item, specs)
+            self.writer.events.append(ChangeEvent(self.ms.model, row.pk, kind, frozenset(written)))
         return rows
 
 

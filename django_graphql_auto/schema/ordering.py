@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from graphql import GraphQLEnumType, GraphQLInputField, GraphQLInputObjectType
 
-from django_graphql_auto.schema.metadata import ModelSchema
+from django_graphql_auto.schema.metadata import ModelSchema, ScalarKind
 
-ORDERABLE_KINDS = frozenset(
-    {
-        "string",
-        "int",
-        "bigint",
-        "float",
-        "decimal",
-        "boolean",
-        "date",
-        "datetime",
-        "time",
-        "duration",
-        "uuid",
-    }
-)
+#: Every scalar kind sorts, except JSON documents and file paths.
+ORDERABLE_KINDS = frozenset(get_args(ScalarKind)) - {"json", "file"}
 
 SortDirection = GraphQLEnumType(
     "SortDirection",

@@ -16,10 +16,10 @@ a proxy or multi-table child also takes its ancestors' ``EXCLUDE_FIELDS``, ``SAN
 and ``FIELD_RULES``, merged with its own (it shows the same columns).
 
 Every key is described once, in :data:`SETTINGS` (declared in ``settings_table.py``); the
-documentation table is rendered from it and the system checks validate against it, so a key cannot exist in one place and not the other. A key
-that is unknown, misplaced or of the wrong type is an error (see :func:`find_problems`), never a
-silent ignore: a misspelt ``EXCLUDE_FIELDS`` would otherwise publish the very fields it was meant to
-hide.
+documentation table is rendered from it and the system checks validate against it, so a key
+cannot exist in one place and not the other. A key that is unknown, misplaced or of the wrong type
+is an error (see :func:`find_problems`), never a silent ignore: a misspelt ``EXCLUDE_FIELDS``
+would otherwise publish the very fields it was meant to hide.
 
 The rest of the package reads settings only through :func:`load_schema_config`, which reads
 ``django.conf.settings`` at call time, so ``override_settings`` in tests and a schema rebuild see

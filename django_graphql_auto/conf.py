@@ -564,7 +564,11 @@ def _schema_layers(snapshot: _Snapshot, name: str) -> _Layers:
 
 #: Keys a proxy model takes from its concrete model's own settings when it does not set them:
 #: the proxy reads the same columns, so what hides a column must hide it there too.
-_PROXY_INHERITED = frozenset({"ALLOW_SENSITIVE_FIELDS", "FIELDS"})
+#: A proxy reads the concrete model's rows and columns: unless it sets its own, it takes the
+#: concrete model's access rules too (else a proxy would be a way around them).
+_PROXY_INHERITED = frozenset(
+    {"ALLOW_SENSITIVE_FIELDS", "FIELDS", "PERMISSION_CLASSES", "OWNER_FIELD"}
+)
 
 #: Keys that protect columns. A proxy or a multi-table child shows its ancestors' columns, so it
 #: gets their values too, merged with its own (lists united; per-field rules: its own win).

@@ -46,3 +46,26 @@ def test_multi_table_children_keep_their_parents_field_rules(graphql):
         result = graphql(query)
         assert result.codes == ["FORBIDDEN"], query
         assert "secret" not in str(result.body["data"] or "")
+
+
+@override_settings(
+    GRAPHQL_AUTO_APPS={},
+    GRAPHQL_AUTO_MODELS={
+        "blog.Post": {
+            "EXCLUDE_FIELDS": ["internal_notes"],
+            "PERMISSION_CLASSES": ["django_graphql_auto.permissions.IsAdminUser"],
+        },
+    },
+)
+def test_a_proxy_takes_the_access_rules_of_its_concrete_model(graphql, client, django_user_model):
+    """Else `published_posts` would be a way around the rules set on `blog.Post`."""
+    from django.contrib.auth.models import Permission
+
+    f.post(status="published", title="Guarded")
+    reader = django_user_model.objects.create_user("reader")
+    reader.user_permissions.add(*Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(reader)
+    for query in ("{ posts { title } }", "{ published_posts { title } }"):
+        result = graphql(query)
+        assert result.codes == ["FORBIDDEN"], query
+        assert "Guarded" not in str(result.body)

@@ -116,5 +116,9 @@ class ResponseCache:
 
 
 def may_cache(bundle: Any) -> bool:
-    """Cheap pre-check: at least one exposed model opted in."""
-    return any(ms.config["CACHE_TTL"] > 0 for ms in bundle.models.values())
+    """Cheap pre-check, answered once per built schema: at least one exposed model opted in."""
+    answer = bundle.extras.get("may_cache")
+    if answer is None:
+        answer = any(ms.config["CACHE_TTL"] > 0 for ms in bundle.models.values())
+        bundle.extras["may_cache"] = answer
+    return answer

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,11 +43,6 @@ from django_graphql_auto.security.auth import add_auth_fields
 from django_graphql_auto.security.policy import Policy, load_policy
 
 _versions = itertools.count(1)
-
-#: Functions that add root fields to a schema being built: (bundle, query, mutation, subscription)
-#: field dicts. Mutations and subscriptions plug in here without the builder knowing them.
-RootFieldContributor = Callable[["SchemaBundle", dict, dict, dict], None]
-CONTRIBUTORS: list[RootFieldContributor] = []
 
 
 @dataclass
@@ -180,8 +174,6 @@ def build_schema(config: SchemaConfig) -> SchemaBundle:
     if config["ENABLE_AUTHENTICATION"]:
         add_auth_fields(bundle, query_fields, mutation_fields)
     subscription_fields: dict[str, GraphQLField] = RootFields("subscription")
-    for contribute in CONTRIBUTORS:
-        contribute(bundle, query_fields, mutation_fields, subscription_fields)
     if not query_fields:
         # A schema needs a query type with at least one field, even when nothing is exposed.
         query_fields["_empty"] = GraphQLField(

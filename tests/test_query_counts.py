@@ -112,3 +112,36 @@ def test_only_selected_columns_are_loaded(graphql):
         graphql("{ posts { title } }").ok()
     sql = queries.captured_queries[0]["sql"]
     assert '"title"' in sql and '"body"' not in sql
+
+
+def test_nested_counts_are_computed_for_the_windowed_rows_only(graphql):
+    """`<relation>_count` under a nested `limit` is computed for the rows the window keeps, as a
+    hand-written view does, not for every related row before the window drops it."""
+    authors = [f.author() for _ in range(3)]
+    for i in range(24):
+        post = f.post(author=authors[i % 3], views=i, status="published" if i % 2 else "draft")
+        for _ in range(i % 4):
+            f.comment(post=post, is_approved=bool(i % 3))
+    document = """{ authors { id posts(limit: 2, offset: 1, order_by: [{views: DESC}],
+                              filters: {status: {exact: PUBLISHED}}) {
+        views comments_count approved: comments_count(filters: {is_approved: {exact: true}})
+    } } }"""
+    with CaptureQueriesContext(connection) as queries:
+        data = graphql(document).ok()
+    assert len(queries) == 2
+    for author, got in zip(authors, data["authors"], strict=True):
+        posts = author.posts.filter(status="published").order_by("-views", "pk")[1:3]
+        expected = [
+            {
+                "views": post.views,
+                "comments_count": post.comments.count(),
+                "approved": post.comments.filter(is_approved=True).count(),
+            }
+            for post in posts
+        ]
+        assert got["posts"] == expected
+    nested_sql = queries.captured_queries[1]["sql"]
+    # The counts sit in the outer SELECT; the window picks the ids in a subquery.
+    outer, _, windowed = nested_sql.partition('"id" IN (SELECT')
+    assert windowed and "ROW_NUMBER" in windowed.upper()
+    assert outer.upper().count("COUNT(") == 2 and "COUNT(" not in windowed.upper()

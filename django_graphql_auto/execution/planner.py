@@ -5,7 +5,8 @@ For each level of the selection:
   rows and the level needs no annotations; otherwise a `Prefetch` over the visible rows;
 - to-many relations become a `Prefetch` carrying the level's own filters, ordering, row rules
   and window (Django slices prefetched querysets per parent with a window function);
-- `<relation>_count` fields become one correlated COUNT subquery annotation;
+- `<relation>_count` fields become one correlated COUNT subquery annotation (on a windowed
+  reverse-FK prefetch, computed for the rows the window keeps only: `late_annotations`);
 - only the selected columns are loaded (`only()`), plus the keys the joins need.
 Prefetched rows are stored under a slot named after the response path (`paths.slot_name`), which
 is where the field resolvers read them.
@@ -23,6 +24,7 @@ from django.db.models.functions import Coalesce
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.filtering import FilterCompiler
+from django_graphql_auto.execution.late_annotations import annotated_after_window
 from django_graphql_auto.execution.ordering import compile_ordering
 from django_graphql_auto.execution.paths import slot_name
 from django_graphql_auto.execution.selection import Selection
@@ -166,9 +168,11 @@ class Planner:
         path: tuple[str, ...],
         keep: tuple[str, ...] = (),
         lists: list | None = None,
+        late: dict[str, Any] | None = None,
     ) -> QuerySet:
         """`lists`: collect this level's to-many lists there instead of prefetching them (the
-        caller loads them itself; used for a single row)."""
+        caller loads them itself; used for a single row). `late`: put the level's annotations
+        there instead of applying them (the caller applies them after a prefetch window)."""
         level = _Level(only={ms.info.pk_name, *keep}, lists=lists)
         self._collect(ms, children, path, "", level)
         if level.select_related:
@@ -176,7 +180,10 @@ class Planner:
         if level.prefetches:
             queryset = queryset.prefetch_related(*level.prefetches)
         if level.annotations:
-            queryset = queryset.annotate(**level.annotations)
+            if late is None:
+                queryset = queryset.annotate(**level.annotations)
+            else:
+                late.update(level.annotations)
         return queryset.only(*sorted(level.only))
 
     def _collect(
@@ -232,14 +239,18 @@ class Planner:
         if relation.many:
             start, stop = self.window(target, selection.arguments)
             rows = self.filtered(target, self.ctx.visible(relation.target), selection.arguments)
-            keep = (info.remote_name,) if info.kind == "reverse_foreign_key" else ()
-            rows = self.shape(target, rows, selection.children, sub_path, keep)
+            reverse_fk = info.kind == "reverse_foreign_key"
+            keep = (info.remote_name,) if reverse_fk else ()
             if level.lists is not None and not prefix:
+                rows = self.shape(target, rows, selection.children, sub_path, keep)
                 level.lists.append((slot_name(sub_path), rows, info.remote_name, start, stop))
-            else:
-                level.prefetches.append(
-                    Prefetch(lookup, rows[start:stop], to_attr=slot_name(sub_path))
-                )
+                return
+            late: dict[str, Any] | None = {} if reverse_fk else None
+            rows = self.shape(target, rows, selection.children, sub_path, keep, late=late)
+            rows = rows[start:stop]
+            if late:
+                rows._iterable_class = annotated_after_window(late)
+            level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
             return
         needs_annotations = any(c.name in target.counts for c in selection.children)
         if self.ctx.joinable(relation.target) and not needs_annotations:

@@ -16,9 +16,11 @@ SCHEMA_SETTINGS = frozenset(
 
 def _settings_changed(*, setting: str, **kwargs) -> None:
     if setting in SCHEMA_SETTINGS:
+        from django_graphql_auto.execution import response_cache
         from django_graphql_auto.schema.registry import clear_schemas
 
         clear_schemas()
+        response_cache.reset()
 
 
 def _migrated(**kwargs) -> None:

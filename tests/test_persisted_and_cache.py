@@ -6,7 +6,7 @@ import hashlib
 import json
 
 import pytest
-from blog.models import Tag
+from blog.models import Post, Tag
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
@@ -135,6 +135,18 @@ def test_only_opted_in_models_are_cached(graphql):
     first, _ = _count(graphql, query)
     second, _ = _count(graphql, query)
     assert first == second > 0
+
+
+@override_settings(**CACHED)
+def test_only_opted_in_models_keep_write_counters(graphql):
+    """A response is cached only when every model it read opted in, so writes to the other
+    models need not touch the cache at all (no counter, no on-commit callback)."""
+    from django_graphql_auto.execution.response_cache import generation_key
+
+    f.post(title="p")  # Post (and its Author) did not opt in
+    assert cache.get(generation_key(Post)) is None
+    f.tag(name="a")
+    assert cache.get(generation_key(Tag)) is not None
 
 
 @override_settings(

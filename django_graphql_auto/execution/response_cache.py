@@ -35,9 +35,49 @@ def _alias() -> str:
     return getattr(settings, "DJANGO_GRAPHQL_AUTO", {}).get("RESPONSE_CACHE", "default")
 
 
+_opted_in: frozenset[type[models.Model]] | None = None
+
+
+def opted_in_models() -> frozenset[type[models.Model]] | None:
+    """The concrete models some schema caches responses of (`CACHE_TTL` > 0), or None when the
+    settings cannot be resolved (then every model counts). Only their counters matter: a
+    response is cached only when every model it read opted in, so bumping any other counter,
+    or reading it, would be work for nothing. Computed once; `reset()` on a settings change."""
+    global _opted_in
+    if _opted_in is None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        from django_graphql_auto.conf import load_schema_config, schema_names
+
+        try:
+            _opted_in = frozenset(
+                config.model._meta.concrete_model
+                for name in schema_names()
+                for config in load_schema_config(name).models
+                if config["CACHE_TTL"] > 0
+            )
+        except ImproperlyConfigured:
+            return None
+    return _opted_in
+
+
+def reset() -> None:
+    global _opted_in
+    _opted_in = None
+
+
+def _counted(model_classes: tuple[type[models.Model], ...]) -> set[type[models.Model]]:
+    concrete = {m._meta.concrete_model for m in model_classes}
+    opted_in = opted_in_models()
+    return concrete if opted_in is None else concrete & opted_in
+
+
 def bump(*model_classes: type[models.Model]) -> None:
+    models_to_bump = _counted(model_classes)
+    if not models_to_bump:
+        return
     cache = caches[_alias()]
-    for model in {m._meta.concrete_model for m in model_classes}:
+    for model in models_to_bump:
         key = generation_key(model)
         try:
             cache.incr(key)
@@ -48,6 +88,8 @@ def bump(*model_classes: type[models.Model]) -> None:
 def _bump_now_and_on_commit(*model_classes: type[models.Model]) -> None:
     """Now, so this process stops serving stale entries at once; again after the commit, so an
     entry cached by a reader that saw the old rows in between is stale too."""
+    if not _counted(model_classes):
+        return
     bump(*model_classes)
     transaction.on_commit(lambda: bump(*model_classes))
 
@@ -91,7 +133,8 @@ class ResponseCache:
             option=orjson.OPT_SORT_KEYS,
         )
         self.key = "gqa:resp:" + hashlib.sha256(raw).hexdigest()
-        self.models = [ms.model for ms in bundle.models.values()]
+        # A hit needs every model read to have opted in: the others' counters never matter.
+        self.models = [ms.model for ms in bundle.models.values() if ms.config["CACHE_TTL"] > 0]
         self.before: dict[str, Any] = {}
 
     def lookup(self) -> dict[str, Any] | None:

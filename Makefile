@@ -25,6 +25,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The peers the benchmarks compare against (graphene-django, strawberry-django).
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[bench]" "$(DJANGO_SPEC)" "$(GRAPHQL_SPEC)"
+	touch $@
+
 $(AUDIT_DIR)/node_modules/.installed: $(AUDIT_DIR)/package.json $(AUDIT_DIR)/package-lock.json
 	cd $(AUDIT_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -51,7 +56,7 @@ test: $(STAMP) $(AUDIT_DIR)/node_modules/.installed
 # Every benchmark on SQLite, then again on PostgreSQL when it is reachable (REQUIRE_POSTGRES=1
 # turns "not reachable" into a failure); results in benchmarks/results/*.json, see
 # docs/PERFORMANCE.md. BENCH_ARGS is passed to benchmarks/run_all.py.
-bench: $(STAMP)
+bench: $(STAMP) $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.run_all --pg-url "$(BENCH_PG_URL)" $(BENCH_ARGS)
 
 lint: $(STAMP)

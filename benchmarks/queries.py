@@ -10,10 +10,15 @@ empty). For each query shape three implementations answer the same question:
 * ``raw``: the hand-written view in ``benchmarks/raw_views.py``;
 * ``compiled``: POST ``/graphql/``, as served (the compiled execution path where it applies);
 * ``general``: POST ``/graphql/`` with the compiled path switched off, so graphql-core's general
-  executor runs every resolver (shows what the compiled path gains).
+  executor runs every resolver (shows what the compiled path gains);
+* ``graphene``, ``strawberry``: the same documents POSTed to the peers of ``benchmarks/peers``
+  (graphene-django and strawberry-django with their optimizers), when their libraries are
+  installed (``pip install -e ".[bench]"``; ``make bench`` does it).
 
-Before timing, the decoded ``data`` of all three is asserted equal, and the SQL statements of one
-request of each are counted. The three are then timed interleaved (see ``common.interleaved``).
+Before timing, the decoded ``data`` of every implementation is compared with ``raw``'s: ours must
+be identical (a difference stops the run); a peer that differs is reported as such (``ok`` column)
+and left out of the timing. The SQL statements of one request of each are counted, then all are
+timed interleaved (see ``common.interleaved``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks import common
+from benchmarks import common, peers
 
 
 @dataclass
@@ -189,21 +194,51 @@ def make_calls(case: Case, client: Any) -> dict[str, Callable[[], Any]]:
             raise AssertionError(response.content[:500])
         return response
 
-    return {"raw": raw, "compiled": graphql, "general": general}
+    calls = {"raw": raw, "compiled": graphql, "general": general}
+    for name in peers.available():
+        calls[name] = _peer_call(client, f"/peers/{name}/", case, fixed_body, dynamic)
+    return calls
 
 
-def check_same_data(case: Case, calls: dict[str, Callable[[], Any]]) -> None:
-    bodies = {name: _decode(call()) for name, call in calls.items()}
-    for name, body in bodies.items():
-        assert not body.get("errors"), (case.name, name, body.get("errors"))
-    expected = case.normalize(bodies["raw"]["data"])
-    for name in ("compiled", "general"):
-        got = case.normalize(bodies[name]["data"])
-        if got != expected:
+def _peer_call(
+    client: Any, url: str, case: Case, fixed_body: bytes, dynamic: bool
+) -> Callable[[], Any]:
+    import orjson
+
+    def peer() -> Any:
+        if dynamic:
+            body = orjson.dumps({"query": case.document, "variables": case.variables()})
+        else:
+            body = fixed_body
+        return client.post(url, body, content_type="application/json")
+
+    return peer
+
+
+OURS = ("compiled", "general")
+
+
+def check_same_data(case: Case, calls: dict[str, Callable[[], Any]]) -> dict[str, bool]:
+    """``{implementation: data identical to raw's}``; raises when one of ours differs."""
+    expected = case.normalize(_decode(calls["raw"]())["data"])
+    verdicts = {"raw": True}
+    for name, call in calls.items():
+        if name == "raw":
+            continue
+        response = call()
+        body = (
+            _decode(response) if response.status_code == 200 else {"errors": response.status_code}
+        )
+        got = None if body.get("errors") else case.normalize(body.get("data"))
+        verdicts[name] = got == expected
+        if name in OURS and not verdicts[name]:
             raise AssertionError(
                 f"{case.name}: '{name}' data differs from raw\n raw: {str(expected)[:800]}\n"
-                f" {name}: {str(got)[:800]}"
+                f" {name}: {str(body)[:800]}"
             )
+        if not verdicts[name]:
+            print(f"  {case.name}: '{name}' differs from raw: {str(body)[:300]}", flush=True)
+    return verdicts
 
 
 def run(repetitions: int, warmup: int, rounds: int, only: set[str] | None) -> dict[str, Any]:
@@ -216,36 +251,38 @@ def run(repetitions: int, warmup: int, rounds: int, only: set[str] | None) -> di
             continue
         calls = make_calls(case, client)
         try:
-            check_same_data(case, calls)
-            sql = {name: common.count_queries(call) for name, call in calls.items()}
-            stats, all_rounds = common.measure(calls, repetitions, warmup, rounds)
+            ok = check_same_data(case, calls)
+            timed = {name: call for name, call in calls.items() if ok[name]}
+            sql = {name: common.count_queries(call) for name, call in timed.items()}
+            stats, all_rounds = common.measure(timed, repetitions, warmup, rounds)
         finally:
             case.cleanup()
         raw_median = stats["raw"]["median_ms"]
+        peer_medians = [stats[name]["median_ms"] for name in timed if name in peers.PEERS]
         results.append(
             {
                 "query": case.name,
                 "description": case.description,
                 "target_ratio": case.target,
-                "identical_data": True,
+                "ok": ok,
                 "sql": sql,
                 "stats": stats,
-                "ratio": {
-                    name: stats[name]["median_ms"] / raw_median for name in ("compiled", "general")
-                },
+                "ratio": {name: stats[name]["median_ms"] / raw_median for name in timed},
                 # Less sensitive than the median to waits for a CPU on a loaded machine.
                 "ratio_p25": {
-                    name: stats[name]["p25_ms"] / stats["raw"]["p25_ms"]
-                    for name in ("compiled", "general")
+                    name: stats[name]["p25_ms"] / stats["raw"]["p25_ms"] for name in timed
                 },
+                # How many times faster than the fastest peer ours is (issue 4: at least 2).
+                "speedup_over_fastest_peer": (
+                    min(peer_medians) / stats["compiled"]["median_ms"] if peer_medians else None
+                ),
                 "rounds": all_rounds,
                 **case.extra,
             }
         )
-        compiled_ms, general_ms = (stats[name]["median_ms"] for name in ("compiled", "general"))
         print(
-            f"  {case.name}: raw {raw_median:.2f} ms, compiled {compiled_ms:.2f} ms, "
-            f"general {general_ms:.2f} ms",
+            f"  {case.name}: "
+            + ", ".join(f"{name} {stats[name]['median_ms']:.2f} ms" for name in timed),
             flush=True,
         )
     return {"repetitions": repetitions, "warmup": warmup, "rounds": rounds, "queries": results}
@@ -260,47 +297,40 @@ def render(report: dict[str, Any]) -> str:
         f"quietest of {report['rounds']} rounds)",
         "",
     ]
+    names = [n for n in peers.PEERS if any(n in r["ok"] for r in report["queries"])]
+    headers = ["query", "raw ms", "ours ms", "ours / raw", "target met"]
+    headers += ["general / raw", *(f"{n} / raw" for n in names)]
+    headers += ["fastest peer / ours", "ok (data = raw)", "SQL raw / ours / general"]
+    headers += [f"SQL {n}" for n in names]
     rows = []
     for result in report["queries"]:
-        stats, ratio, sql = result["stats"], result["ratio"], result["sql"]
+        stats, ratio, sql, ok = result["stats"], result["ratio"], result["sql"], result["ok"]
         verdict = "yes" if ratio["compiled"] <= result["target_ratio"] else "**no**"
-        rows.append(
-            [
-                f"{result['query']} {result['description']}",
-                f"{stats['raw']['median_ms']:.2f}",
-                f"{stats['compiled']['median_ms']:.2f}",
-                f"{stats['general']['median_ms']:.2f}",
-                f"{ratio['compiled']:.2f}x",
-                f"{ratio['general']:.2f}x",
-                f"{result['ratio_p25']['compiled']:.2f}x",
-                f"≤ {result['target_ratio']:g}x {verdict}",
-                f"{sql['raw']} / {sql['compiled']} / {sql['general']}",
-            ]
+        speedup = result["speedup_over_fastest_peer"]
+        row = [
+            f"{result['query']} {result['description']}",
+            f"{stats['raw']['median_ms']:.2f}",
+            f"{stats['compiled']['median_ms']:.2f}",
+            f"{ratio['compiled']:.2f}x",
+            f"≤ {result['target_ratio']:g}x {verdict}",
+            f"{ratio['general']:.2f}x",
+            *(f"{ratio[n]:.2f}x" if n in ratio else "differs" for n in names),
+            f"{speedup:.2f}x" if speedup else "-",
+            ", ".join(name for name, same in ok.items() if same and name != "raw"),
+            f"{sql['raw']} / {sql['compiled']} / {sql['general']}",
+            *(str(sql.get(n, "-")) for n in names),
+        ]
+        rows.append(row)
+    lines.append(common.markdown_table(headers, rows))
+    lines += ["", "Medians / p90 (ms):"]
+    for result in report["queries"]:
+        stats = result["stats"]
+        lines.append(
+            f"- {result['query']}: "
+            + ", ".join(
+                f"{name} {s['median_ms']:.2f} / {s['p90_ms']:.2f}" for name, s in stats.items()
+            )
         )
-    lines.append(
-        common.markdown_table(
-            [
-                "query",
-                "raw ms",
-                "ours ms",
-                "ours (general executor) ms",
-                "ours / raw",
-                "general / raw",
-                "ours / raw (p25)",
-                "target met",
-                "SQL raw / ours / general",
-            ],
-            rows,
-        )
-    )
-    lines += ["", "p90 (ms): raw / ours / general"]
-    lines.append(
-        ", ".join(
-            f"{r['query']} {r['stats']['raw']['p90_ms']:.2f} / "
-            f"{r['stats']['compiled']['p90_ms']:.2f} / {r['stats']['general']['p90_ms']:.2f}"
-            for r in report["queries"]
-        )
-    )
     return "\n".join(lines)
 
 

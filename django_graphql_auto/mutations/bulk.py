@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.mutations.crud import (
-    check_selection,
+    payload_selection,
     protected_message,
     read_back,
     refused,
@@ -331,14 +331,14 @@ def _bulk_write_resolver(ms: ModelSchema, operation: str, write: str):
     def resolve_bulk_write(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
         ctx.require(ms.model, operation)
-        check_selection(ctx, ms, info, arguments)
+        selection = payload_selection(ctx, ms, info, arguments)
         items = arguments["inputs"]
         _check_size(ms, items, "inputs")
         try:
             _, rows = run_write(ctx, lambda writer: getattr(BulkWriter(writer, ms), write)(items))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, rows)
+        return read_back(ctx, ms, selection, rows)
 
     return resolve_bulk_write
 
@@ -355,7 +355,7 @@ def bulk_delete_resolver(ms: ModelSchema):
     def resolve_bulk_delete(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
         ctx.require(ms.model, DELETE)
-        check_selection(ctx, ms, info, arguments)
+        selection = payload_selection(ctx, ms, info, arguments)
         ids = arguments["ids"]
         _check_size(ms, ids, "ids")
 
@@ -365,7 +365,7 @@ def bulk_delete_resolver(ms: ModelSchema):
             return refused(error)
         rows = list({row.pk: row for row in fetched}.values())  # an id given twice: once
         pks = [row.pk for row in rows]
-        payload = read_back(ctx, ms, info, arguments, rows)  # shown before the rows are gone
+        payload = read_back(ctx, ms, selection, rows)  # shown before the rows are gone
 
         def delete(writer: Writer) -> None:
             ms.model._base_manager.filter(pk__in=pks).delete()

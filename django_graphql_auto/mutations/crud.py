@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from django_graphql_auto.execution.planner import Planner
-from django_graphql_auto.execution.selection import field_selection
+from django_graphql_auto.execution.selection import Selection, field_selection
 from django_graphql_auto.mutations.events import ChangeEvent, dispatch
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors, Payload
 from django_graphql_auto.mutations.writer import Writer
@@ -28,14 +29,20 @@ def _own_columns_only(ms: ModelSchema, children: tuple) -> bool:
     return True
 
 
+@cache
+def _manager_filters(model: type[models.Model]) -> bool:
+    """Whether the default manager narrows its rows (like a "published only" proxy)."""
+    return model._default_manager.get_queryset().query.has_filters()
+
+
 def _written_rows_are_current(ctx: Any, ms: ModelSchema, children: tuple) -> bool:
     """Whether the instances just saved can answer the selection without reading them again:
     only their own columns are asked for, no row rule or manager could hide them, and no
     column is computed by the database (`db_default`)."""
     if not ctx.joinable(ms.model) or not _own_columns_only(ms, children):
         return False
-    if ms.model._default_manager.get_queryset().query.has_filters():
-        return False  # a custom manager (like a "published only" proxy) may hide the row
+    if _manager_filters(ms.model):
+        return False  # the manager may hide the row
     return not any(
         getattr(f, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
         for f in ms.model._meta.concrete_fields
@@ -43,15 +50,15 @@ def _written_rows_are_current(ctx: Any, ms: ModelSchema, children: tuple) -> boo
 
 
 def read_back(
-    ctx: Any, ms: ModelSchema, info: Any, arguments: dict, rows: list[models.Model]
+    ctx: Any, ms: ModelSchema, selection: Selection | None, rows: list[models.Model]
 ) -> Payload:
-    """A successful payload whose `object` / `objects` are shown as the client selected them:
-    the saved instances themselves when they can answer, else read again through the planner
-    (so relations and counts cost a constant number of queries)."""
+    """A successful payload whose `object` / `objects` are shown as the client selected them
+    (`selection` from `payload_selection`): the saved instances themselves when they can
+    answer, else read again through the planner (so relations and counts cost a constant
+    number of queries)."""
     payload = Payload(ok=True)
-    if not ctx.allows(ms.model, VIEW):
+    if selection is None:
         return payload  # written, but the caller may not read it back: nulls, not an error
-    selection = field_selection(info, arguments)
     planner = Planner(ctx)
     root = selection.key
     pks = [row.pk for row in rows]
@@ -69,18 +76,21 @@ def read_back(
     return payload
 
 
-def check_selection(ctx: Any, ms: ModelSchema, info: Any, arguments: dict) -> None:
-    """Refuse, before anything is written, a payload selection the caller could not read back
-    (a hidden field, a model they may not view through a relation): otherwise the write would
-    commit and only the answer would fail. Plans on an empty queryset: no SQL."""
+def payload_selection(ctx: Any, ms: ModelSchema, info: Any, arguments: dict) -> Selection | None:
+    """The payload's selection, for `read_back`; None when the caller may not view the model
+    (the payload then shows no rows).
+
+    A selection the caller could not read back (a hidden field, a model they may not view
+    through a relation) is refused here, before anything is written: otherwise the write
+    would commit and only the answer would fail. Planning runs no SQL."""
     if not ctx.allows(ms.model, VIEW):
-        return
+        return None
     selection = field_selection(info, arguments)
     planner = Planner(ctx)
     for key in ("object", "objects"):
         for child in selection.child(key):
-            path = (selection.key, child.key)
-            planner.shape(ms, ms.model._default_manager.none(), child.children, path)
+            planner.check(ms, child.children, (selection.key, child.key))
+    return selection
 
 
 def refused(error: FieldErrors) -> Payload:
@@ -121,13 +131,13 @@ def create_resolver(ms: ModelSchema):
     def resolve_create(root: Any, info: Any, **arguments: Any) -> Payload:
         ctx = info.context
         ctx.require(ms.model, ADD)
-        check_selection(ctx, ms, info, arguments)
+        selection = payload_selection(ctx, ms, info, arguments)
         data = arguments["input"]
         try:
             _, row = run_write(ctx, lambda writer: writer.create(ms, data))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, [row])
+        return read_back(ctx, ms, selection, [row])
 
     return resolve_create
 
@@ -137,14 +147,14 @@ def update_resolver(ms: ModelSchema):
         ctx = info.context
         raw_id = arguments[ms.id_name]
         row = lookup(ctx, ms, raw_id, CHANGE)
-        check_selection(ctx, ms, info, arguments)
+        selection = payload_selection(ctx, ms, info, arguments)
         if row is None:
             return not_found(ms, raw_id, ms.id_name)
         try:
             run_write(ctx, lambda writer: writer.update(ms, row, arguments["input"]))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, info, arguments, [row])
+        return read_back(ctx, ms, selection, [row])
 
     return resolve_update
 
@@ -170,12 +180,12 @@ def delete_resolver(ms: ModelSchema):
         ctx = info.context
         raw_id = arguments[ms.id_name]
         row = lookup(ctx, ms, raw_id, DELETE)
-        check_selection(ctx, ms, info, arguments)
+        selection = payload_selection(ctx, ms, info, arguments)
         if row is None:
             return not_found(ms, raw_id, ms.id_name)
         ctx.require_object(row, DELETE)
         pk = row.pk
-        payload = read_back(ctx, ms, info, arguments, [row])  # shown before the row is gone
+        payload = read_back(ctx, ms, selection, [row])  # shown before the row is gone
 
         def delete(writer: Writer) -> None:
             row.delete()

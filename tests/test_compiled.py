@@ -69,6 +69,23 @@ CORPUS = [
     ("{ post_pages(page: 1, page_size: 4) { items { id title comments_count } } }", None),
 ]
 
+# Reverse-FK lists under a flat selection: read as values_list rows grouped by parent
+# (`Planner.list_values`), with the window, filters, ordering, counts and aliases of the list.
+LISTS = [
+    """{ authors { name posts(limit: 2, offset: 1, order_by: [{views: DESC}],
+                            filters: {status: {exact: DRAFT}}) {
+         id title views comments_count
+         approved: comments_count(filters: {is_approved: {exact: true}})
+         category { name parent { name } }
+       } } }""",
+    """{ authors(order_by: [{name: DESC}]) { a: posts(limit: 1) { title }
+         b: posts(limit: 3, order_by: [{views: ASC}]) { id comments_count } } }""",
+    """{ author_pages(page: 1, page_size: 3) {
+         items { name posts(limit: 2) { title comments_count } } page_info { total_count } } }""",
+    "{ posts { id comments(order_by: [{author_name: DESC}]) { author_name is_approved } } }",
+    "{ categories { name posts(limit: 1) { title } } }",
+]
+
 
 @pytest.fixture
 def data():
@@ -135,3 +152,57 @@ def test_an_unserializable_value_falls_back(monkeypatch, data):
 
 def test_writers_are_plain_functions():
     assert callable(compiled.object_writer)
+
+
+def _lists_read(monkeypatch):
+    from django_graphql_auto.execution.planner import Planner
+
+    calls = []
+    real = Planner.list_values
+
+    def spy(self, plan, parents, columns):
+        calls.append(len(parents))
+        return real(self, plan, parents, columns)
+
+    monkeypatch.setattr(Planner, "list_values", spy)
+    return calls
+
+
+@pytest.mark.parametrize("query", LISTS)
+def test_lists_read_as_values_match_the_general_executor(monkeypatch, data, query):
+    f.author()  # an author without posts: an empty list
+    lists = _lists_read(monkeypatch)
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True] and lists, "the values path should have read the lists"
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    assert not fast.payload.get("errors")
+
+
+def test_a_single_row_reads_its_lists_without_a_window(monkeypatch, data):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post = f.post(views=7)
+    for approved in (True, False, True):
+        f.comment(post=post, is_approved=approved)
+    query = """query($id: ID!) { author(id: $id) { name
+        posts(limit: 2, order_by: [{views: DESC}]) { title comments_count } } }"""
+    variables = {"id": str(post.author_id)}
+    lists = _lists_read(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        fast, general, calls = _both(monkeypatch, query, variables)
+    assert calls == [True] and lists == [1]
+    assert fast.payload["data"]["author"]["posts"] == [{"title": post.title, "comments_count": 3}]
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    assert "ROW_NUMBER" not in queries.captured_queries[1]["sql"].upper()
+
+
+@override_settings(DJANGO_GRAPHQL_AUTO={"POLICY": "tests.policies.HideUnapprovedComments"})
+def test_lists_read_as_values_keep_row_rules(monkeypatch, data):
+    query = "{ posts { id comments_count comments { is_approved } } }"
+    lists = _lists_read(monkeypatch)
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True] and lists
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    comments = [c for p in fast.payload["data"]["posts"] for c in p["comments"]]
+    assert comments and all(c["is_approved"] for c in comments)

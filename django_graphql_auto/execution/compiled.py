@@ -16,6 +16,7 @@ paths always produce the same response; tests run a corpus of documents through 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -30,7 +31,7 @@ from graphql import (
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.paths import slot_name
-from django_graphql_auto.execution.planner import Planner
+from django_graphql_auto.execution.planner import ListPlan, Planner
 from django_graphql_auto.execution.selection import Selection, collect
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, ScalarField
@@ -203,7 +204,11 @@ def _page_info(page: dict, fields: list[tuple[str, str | None]]) -> dict[str, An
 # instance: the same shaped queryset is read with `.values()` and written from the dicts.
 
 
-def _is_flat(ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], top: bool) -> bool:
+def _is_flat(
+    ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], top: bool, lists: bool = False
+) -> bool:
+    """`top`: the selection is a queryset of its own (counts are its annotations); `lists`:
+    it may hold reverse-FK lists whose own selection is flat (`Planner.list_values`)."""
     for selection in children:
         name = selection.name
         if name in ("__typename", ms.id_name):
@@ -215,9 +220,18 @@ def _is_flat(ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], top: bo
         if name in ms.counts and top:
             continue
         relation = ms.relations.get(name)
-        if relation is None or relation.many or not ctx.joinable(relation.target):
+        if relation is None:
             return False
-        if not _is_flat(ctx, ctx.bundle.models[relation.target], selection.children, False):
+        target = ctx.bundle.models[relation.target]
+        if relation.many:
+            if not (lists and relation.info.kind == "reverse_foreign_key"):
+                return False
+            if not _is_flat(ctx, target, selection.children, top=True):
+                return False
+            continue
+        if not ctx.joinable(relation.target):
+            return False
+        if not _is_flat(ctx, target, selection.children, False):
             return False
     return True
 
@@ -267,6 +281,7 @@ class _FlatWriterCompiler:
         self.bundle = bundle
         self.columns: list[str] = []
         self.helpers: dict[str, Any] = {}
+        self.lists: list[tuple[str, list[str]]] = []
 
     def _column(self, name: str) -> int:
         if name not in self.columns:
@@ -295,6 +310,17 @@ class _FlatWriterCompiler:
                 value = reference if function is None else f"{self._helper(function)}({reference})"
             elif name in ms.counts:
                 value = f"row[{self._column(slot_name((*path, key), 'c'))}]"
+            elif ms.relations[name].many:
+                # A reverse-FK list (top level only): its rows come grouped by parent key in
+                # `lists[i]`, read by `Planner.list_values`, written by a plan of their own.
+                target = self.bundle.models[ms.relations[name].target]
+                sub_path = (*path, key)
+                inner = _FlatWriterCompiler(self.bundle)
+                columns, write_child = inner.compile(target, selection.children, sub_path)
+                self.lists.append((slot_name(sub_path), columns))
+                index, parent = len(self.lists) - 1, self._column("pk")
+                child = self._helper(write_child)
+                value = f"[{child}(r) for r in lists[{index}].get(row[{parent}], ())]"
             else:
                 relation = ms.relations[name]
                 target = self.bundle.models[relation.target]
@@ -308,10 +334,30 @@ class _FlatWriterCompiler:
     def compile(
         self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
     ) -> tuple[list[str], Writer]:
-        source = f"def write(row):\n    return {self._expression(ms, children, path, '')}\n"
+        plan = self.compile_plan(ms, children, path)
+        return plan.columns, plan.write
+
+    def compile_plan(
+        self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
+    ) -> FlatPlan:
+        expression = self._expression(ms, children, path, "")
+        source = f"def write(row, lists=()):\n    return {expression}\n"
         namespace = dict(self.helpers)
         exec(compile(source, "<django_graphql_auto flat writer>", "exec"), namespace)
-        return list(self.columns), namespace["write"]
+        pk_index = self.columns.index("pk") if self.lists else -1
+        return FlatPlan(list(self.columns), namespace["write"], tuple(self.lists), pk_index)
+
+
+@dataclass(frozen=True)
+class FlatPlan:
+    """What one flat selection reads (`values_list` columns, and per reverse-FK list its slot
+    and columns) and the generated function writing a row: `write(row, lists)`, where
+    `lists[i]` maps a parent key to the list's rows."""
+
+    columns: list[str]
+    write: Callable[..., dict[str, Any]]
+    lists: tuple[tuple[str, list[str]], ...]
+    pk_index: int
 
 
 def _shape_key(children: tuple[Selection, ...]) -> tuple:
@@ -320,7 +366,7 @@ def _shape_key(children: tuple[Selection, ...]) -> tuple:
 
 def _flat_plan(
     bundle: Any, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
-) -> tuple[list[str], Writer]:
+) -> FlatPlan:
     """The `values_list` columns this selection reads, and the function writing one row.
 
     Compiled once per selection shape (aliases and names, not argument values) and kept with
@@ -332,20 +378,49 @@ def _flat_plan(
     if plan is None:
         if len(cache) >= _FLAT_CACHE_SIZE:
             cache.clear()
-        plan = cache[key] = _FlatWriterCompiler(bundle).compile(ms, children, path)
+        plan = cache[key] = _FlatWriterCompiler(bundle).compile_plan(ms, children, path)
     return plan
 
 
-def _values_loader(columns: list[str]) -> Callable[[Any], list[Any]]:
-    return lambda queryset: list(queryset.values_list(*columns))
+def _values_loader(
+    planner: Planner, plan: FlatPlan, lists: list[ListPlan]
+) -> Callable[[Any], list[Any]]:
+    """Rows as `values_list` tuples; when the plan holds lists, rows already written (the
+    lists are read once all parents are known, one statement each)."""
+    if not plan.lists:
+        return lambda queryset: list(queryset.values_list(*plan.columns))
+
+    def load(queryset: Any) -> list[Any]:
+        rows = list(queryset.values_list(*plan.columns))
+        by_slot = {entry.slot: entry for entry in lists}
+        parents = [row[plan.pk_index] for row in rows]
+        fetched = [
+            planner.list_values(by_slot[slot], parents, columns) for slot, columns in plan.lists
+        ]
+        return [plan.write(row, fetched) for row in rows]
+
+    return load
 
 
-def _rows_of(ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]):
-    """(loader, writer) for one list of rows: `values_list` tuples when flat, else instances."""
-    if _is_flat(ctx, ms, children, top=True):
-        columns, write = _flat_plan(ctx.bundle, ms, children, path)
-        return _values_loader(columns), write
-    return list, object_writer(ctx.bundle, ms, children, path)
+def _identity(row: Any) -> Any:
+    return row
+
+
+def _rows_of(
+    ctx: Any,
+    planner: Planner,
+    ms: ModelSchema,
+    children: tuple[Selection, ...],
+    path: tuple[str, ...],
+) -> tuple[Any, Writer, list[ListPlan] | None]:
+    """(loader, writer, lists) for one list of rows: `values_list` tuples when flat (the
+    loader writes them itself when the selection holds lists), else model instances."""
+    if _is_flat(ctx, ms, children, top=True, lists=True):
+        plan = _flat_plan(ctx.bundle, ms, children, path)
+        lists: list[ListPlan] = []
+        write = plan.write if not plan.lists else _identity
+        return _values_loader(planner, plan, lists), write, lists
+    return list, object_writer(ctx.bundle, ms, children, path), None
 
 
 def _load_root(ctx: Any, kind: str, ms: ModelSchema, selection: Selection) -> tuple[Any, Writer]:
@@ -355,23 +430,24 @@ def _load_root(ctx: Any, kind: str, ms: ModelSchema, selection: Selection) -> tu
     ctx.require(ms.model, VIEW)
     if kind == "pages":
         items = selection.child(ctx.bundle.case("items"))
-        if len(items) == 1 and _is_flat(ctx, ms, items[0].children, top=True):
+        if len(items) == 1:
             path = (selection.key, items[0].key)
-            columns, write_row = _flat_plan(ctx.bundle, ms, items[0].children, path)
-            page = planner.page(ms, selection, _values_loader(columns))
-            return page, _page_writer(ctx.bundle, ms, selection, write_row)
+            load, write_row, lists = _rows_of(ctx, planner, ms, items[0].children, path)
+            if lists is not None:
+                page = planner.page(ms, selection, load, lists)
+                return page, _page_writer(ctx.bundle, ms, selection, write_row)
         page = planner.page(ms, selection)
         return page, _page_writer(ctx.bundle, ms, selection)
-    load, write = _rows_of(ctx, ms, selection.children, (selection.key,))
+    load, write, lists = _rows_of(ctx, planner, ms, selection.children, (selection.key,))
     if kind == "single":
         raw = selection.arguments[ms.id_name]
         try:
             pk = ms.model._meta.pk.to_python(raw)
         except ValidationError:
             raise bad_input(f"'{raw}' is not a valid {ms.type_name} id.", ms.id_name) from None
-        row = planner.single(ms, pk, selection, load)
+        row = planner.single(ms, pk, selection, load, lists)
         return row, (lambda row: None if row is None else write(row))
-    rows = planner.many(ms, selection, load)
+    rows = planner.many(ms, selection, load, lists)
     return rows, (lambda rows: [write(row) for row in rows])
 
 

@@ -19,8 +19,18 @@ from dataclasses import dataclass, field
 from math import ceil
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.filtering import FilterCompiler
@@ -33,6 +43,22 @@ from django_graphql_auto.schema.metadata import ModelSchema, RelationField
 
 #: Evaluates a shaped queryset: `list` for model rows; the compiled path may read `.values()`.
 Loader = Callable[[QuerySet], list[Any]]
+
+
+@dataclass(frozen=True)
+class ListPlan:
+    """A to-many list of one level, read by the caller instead of prefetched (see `shape`).
+
+    `rows` are the visible, filtered and ordered related rows, not yet narrowed to the
+    parents; `annotations` (counts) are kept apart so that they can be computed after the
+    per-parent window, for the rows it keeps only."""
+
+    slot: str
+    rows: QuerySet
+    remote: str
+    start: int
+    stop: int
+    annotations: dict[str, Any]
 
 
 @dataclass
@@ -91,20 +117,63 @@ class Planner:
 
     # Root operations ---------------------------------------------------------------------------
 
-    def single(self, ms: ModelSchema, pk: Any, selection: Selection, load: Loader = list) -> Any:
+    def single(
+        self,
+        ms: ModelSchema,
+        pk: Any,
+        selection: Selection,
+        load: Loader = list,
+        lists: list[ListPlan] | None = None,
+    ) -> Any:
         """One row; its to-many lists are read with a plain WHERE parent = pk LIMIT n each,
         which is what a window function per parent amounts to for a single parent, without
-        the cost of compiling one."""
+        the cost of compiling one. A caller passing `lists` reads them itself (`load`)."""
         queryset = self.ctx.visible(ms.model).filter(pk=pk)
-        lists: list[tuple[str, QuerySet, str, int, int]] = []
-        queryset = self.shape(ms, queryset, selection.children, (selection.key,), lists=lists)
+        own = [] if lists is None else None
+        queryset = self.shape(
+            ms, queryset, selection.children, (selection.key,), lists=lists if own is None else own
+        )
         rows = load(queryset[:1])
         if not rows:
             return None
         row = rows[0]
-        for slot, children, remote, start, stop in lists:
-            setattr(row, slot, list(children.filter(**{remote: row.pk})[start:stop]))
+        for plan in own or ():
+            children = plan.rows.annotate(**plan.annotations) if plan.annotations else plan.rows
+            found = children.filter(**{plan.remote: row.pk})[plan.start : plan.stop]
+            setattr(row, plan.slot, list(found))
         return row
+
+    def list_values(
+        self, plan: ListPlan, parents: list[Any], columns: list[str]
+    ) -> dict[Any, list[tuple]]:
+        """`values_list(*columns)` rows of a reverse-FK list, grouped by parent key: what the
+        prefetch of `shape` reads, without model instances. One statement: the window picks
+        each parent's rows (and, with counts, an outer query annotates only those)."""
+        if not parents:
+            return {}
+        column = plan.rows.model._meta.get_field(plan.remote).attname
+        if len(parents) == 1:  # as in `single`: WHERE parent = pk LIMIT n, no window
+            rows = plan.rows.annotate(**plan.annotations) if plan.annotations else plan.rows
+            found = rows.filter(**{column: parents[0]})[plan.start : plan.stop]
+            return {parents[0]: [values[1:] for values in found.values_list(column, *columns)]}
+        chosen = plan.rows.filter(**{f"{column}__in": parents})
+        compiler = chosen.query.get_compiler(using=chosen.db)
+        order_by = [expression for expression, _ in compiler.get_order_by()]
+        window = Window(RowNumber(), partition_by=F(column), order_by=order_by)
+        chosen = chosen.annotate(gqa_rank=window).filter(
+            gqa_rank__gt=plan.start, gqa_rank__lte=plan.stop
+        )
+        if plan.annotations:
+            chosen = (
+                QuerySet(model=chosen.model, using=chosen.db)
+                .filter(pk__in=chosen.values("pk"))
+                .annotate(**plan.annotations)
+                .order_by(*plan.rows.query.order_by)
+            )
+        grouped: dict[Any, list[tuple]] = {}
+        for values in chosen.values_list(column, *columns):
+            grouped.setdefault(values[0], []).append(values[1:])
+        return grouped
 
     def rows_by_pk(
         self,
@@ -118,13 +187,26 @@ class Planner:
         found = {row.pk: row for row in queryset}
         return [found[pk] for pk in pks if pk in found]
 
-    def many(self, ms: ModelSchema, selection: Selection, load: Loader = list) -> list[Any]:
+    def many(
+        self,
+        ms: ModelSchema,
+        selection: Selection,
+        load: Loader = list,
+        lists: list[ListPlan] | None = None,
+    ) -> list[Any]:
+        """The rows of a list field; `lists`: see `shape`."""
         start, stop = self.window(ms, selection.arguments)
         queryset = self.filtered(ms, self.ctx.visible(ms.model), selection.arguments)
-        queryset = self.shape(ms, queryset, selection.children, (selection.key,))
+        queryset = self.shape(ms, queryset, selection.children, (selection.key,), lists=lists)
         return load(queryset[start:stop])
 
-    def page(self, ms: ModelSchema, selection: Selection, load: Loader = list) -> dict[str, Any]:
+    def page(
+        self,
+        ms: ModelSchema,
+        selection: Selection,
+        load: Loader = list,
+        lists: list[ListPlan] | None = None,
+    ) -> dict[str, Any]:
         config = ms.config
         page_name, size_name = self.case("page"), self.case("page_size")
         page = selection.arguments.get(page_name)
@@ -142,7 +224,7 @@ class Planner:
         items: dict[str, list[Any]] = {}
         for items_selection in selection.child(self.case("items")):
             path = (selection.key, items_selection.key)
-            queryset = self.shape(ms, base, items_selection.children, path)
+            queryset = self.shape(ms, base, items_selection.children, path, lists=lists)
             items[items_selection.key] = load(queryset[start : start + size])
         page_info = None
         if selection.child(self.case("page_info")):
@@ -185,6 +267,13 @@ class Planner:
             else:
                 late.update(level.annotations)
         return queryset.only(*sorted(level.only))
+
+    def check(
+        self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
+    ) -> None:
+        """Raise what `shape` would raise for this selection (a field or model the caller may
+        not read, a bad nested argument), without building the level's queryset."""
+        self._collect(ms, children, path, "", _Level())
 
     def _collect(
         self,
@@ -242,10 +331,12 @@ class Planner:
             reverse_fk = info.kind == "reverse_foreign_key"
             keep = (info.remote_name,) if reverse_fk else ()
             if level.lists is not None and not prefix:
-                rows = self.shape(target, rows, selection.children, sub_path, keep)
-                level.lists.append((slot_name(sub_path), rows, info.remote_name, start, stop))
+                late: dict[str, Any] = {}
+                rows = self.shape(target, rows, selection.children, sub_path, keep, late=late)
+                plan = ListPlan(slot_name(sub_path), rows, info.remote_name, start, stop, late)
+                level.lists.append(plan)
                 return
-            late: dict[str, Any] | None = {} if reverse_fk else None
+            late = {} if reverse_fk else None
             rows = self.shape(target, rows, selection.children, sub_path, keep, late=late)
             rows = rows[start:stop]
             if late:

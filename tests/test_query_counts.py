@@ -145,3 +145,63 @@ def test_nested_counts_are_computed_for_the_windowed_rows_only(graphql):
     outer, _, windowed = nested_sql.partition('"id" IN (SELECT')
     assert windowed and "ROW_NUMBER" in windowed.upper()
     assert outer.upper().count("COUNT(") == 2 and "COUNT(" not in windowed.upper()
+
+
+def _authors_with_posts(count: int, category) -> None:
+    import uuid
+
+    from blog.models import Author, Post
+
+    start = Author.objects.count()
+    authors = Author.objects.bulk_create(
+        Author(name=f"A{start + i}", email=f"bulk{start + i}@example.com") for i in range(count)
+    )
+    Post.objects.bulk_create(
+        Post(
+            title=f"{a.name}-{j}",
+            slug="s",
+            body="b",
+            author=a,
+            category=category,
+            views=j,
+            uuid=uuid.uuid4(),
+        )
+        for a in authors
+        for j in range(5)
+    )
+
+
+ACCEPTANCE = """{ authors(limit: 1000, order_by: [{name: ASC}]) {
+    name posts(limit: 3, order_by: [{views: DESC}]) { title category { name } } } }"""
+
+
+@pytest.mark.parametrize("path", ["compiled", "general executor"])
+@override_settings(
+    DJANGO_GRAPHQL_AUTO={"MAX_QUERY_COST": 1_000_000},
+    GRAPHQL_AUTO_APPS={
+        "blog": {"PERMISSION_CLASSES": ["django_graphql_auto.permissions.AllowAny"]}
+    },
+    GRAPHQL_AUTO_MODELS={"blog.Author": {"MAX_PAGE_SIZE": 1000}},
+)
+def test_nested_limited_list_costs_the_same_for_10_and_1000_parents(graphql, monkeypatch, path):
+    """Issue 4's acceptance shape: list -> nested list(limit: 3) -> to-one. The same statements
+    for 10 and 1,000 parents, and the nested query returns 3 rows per parent, not all 5."""
+    from django_graphql_auto.execution import engine
+
+    if path == "general executor":
+        monkeypatch.setattr(engine, "execute_compiled", lambda *args: None)
+    category = f.category(name="News")
+    _authors_with_posts(10, category)
+    small, small_data = _count(graphql, ACCEPTANCE)
+    _authors_with_posts(990, category)
+    with CaptureQueriesContext(connection) as queries:
+        data = graphql(ACCEPTANCE).ok()
+    assert len(data["authors"]) == 1000 and len(small_data["authors"]) == 10
+    assert small == len(queries) == 2
+    first = data["authors"][0]
+    assert [p["title"] for p in first["posts"]] == [f"{first['name']}-{j}" for j in (4, 3, 2)]
+    assert all(p["category"] == {"name": "News"} for a in data["authors"] for p in a["posts"])
+    nested_sql = queries.captured_queries[1]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(nested_sql.replace("%", "%%"))
+        assert len(cursor.fetchall()) == 3 * 1000

@@ -152,8 +152,9 @@ def _decode(response: Any) -> Any:
     return orjson.loads(response.content)
 
 
-def make_calls(case: Case, client: Any) -> dict[str, Callable[[], Any]]:
-    """One zero-argument callable per implementation, each making one full HTTP request."""
+def make_calls(case: Case, client: Any, with_peers: bool = True) -> dict[str, Callable[[], Any]]:
+    """One zero-argument callable per implementation, each making one full HTTP request
+    (`with_peers`: also the installed peers', for the documents they implement)."""
     import orjson
 
     from django_graphql_auto.execution import engine
@@ -195,7 +196,7 @@ def make_calls(case: Case, client: Any) -> dict[str, Callable[[], Any]]:
         return response
 
     calls = {"raw": raw, "compiled": graphql, "general": general}
-    for name in peers.available():
+    for name in peers.available() if with_peers else ():
         calls[name] = _peer_call(client, f"/peers/{name}/", case, fixed_body, dynamic)
     return calls
 

@@ -202,25 +202,35 @@ def test_nested_children_updates_and_deletes_are_checked_per_child(graphql, as_a
     assert sorted(post_titles().values()) == ["A1 nested", "B1"]
 
 
-def test_nested_child_rows_refused_by_the_rule(graphql, client, world):
+@pytest.mark.parametrize("can_read_posts", [True, False])
+def test_nested_child_rows_refused_by_the_rule(graphql, client, world, can_read_posts):
     """Bob's profile may be changed by an editor of authors, yet his posts stay his: the
-    children are checked one by one with their own permission."""
+    children are checked one by one with their own permission. An editor who may read posts
+    is told FORBIDDEN; one who may not is told the post does not exist."""
+    perms = ("blog.change_author", "blog.view_post") if can_read_posts else ("blog.change_author",)
+    b1 = _id(world["b1"])
     with BACKENDS, settings_with(models=MODELS):
-        client.force_login(user("author-editor", "blog.change_author"))
-        result = mutate(
-            graphql,
-            "update_author",
-            id=_id(world["bob_author"]),
-            input={"name": "Robert", "update_posts": [{"id": _id(world["b1"]), "title": "x"}]},
-        )
-        assert_forbidden(result, naming=f"change Post {world['b1'].pk}")
-        result = mutate(
-            graphql,
-            "update_author",
-            id=_id(world["bob_author"]),
-            input={"delete_posts": [_id(world["b1"])]},
-        )
-        assert_forbidden(result, naming=f"delete Post {world['b1'].pk}")
+        client.force_login(user("author-editor", *perms))
+        update = {"name": "Robert", "update_posts": [{"id": b1, "title": "x"}]}
+        delete = {"delete_posts": [b1]}
+        for operation, data in (("change", update), ("delete", delete)):
+            result = mutate(
+                graphql,
+                "update_author",
+                "ok field_errors { field messages }",
+                id=_id(world["bob_author"]),
+                input=data,
+            )
+            if can_read_posts:
+                assert_forbidden(result, naming=f"{operation} Post {b1}")
+            else:
+                payload = result.ok()["update_author"]
+                assert payload["ok"] is False
+                assert [
+                    f"No Post with id {b1}." in m
+                    for e in payload["field_errors"]
+                    for m in e["messages"]
+                ] == [True]
     assert Author.objects.get(pk=world["bob_author"].pk).name == "Bob"
     assert Post.objects.get(pk=world["b1"].pk).title == "B1"
 
@@ -298,3 +308,36 @@ def test_reads_need_the_model_view_permission(graphql, client, world):
         titles = [p["title"] for p in graphql("{ posts { title } }").ok()["posts"]]
         assert titles == ["A1", "A2", "B1"]
     assert Comment.objects.count() == 1 and Tag.objects.count() == 2
+
+
+# --- A refusal does not reveal that an id exists ---------------------------------------------
+
+
+def test_writers_without_view_cannot_tell_a_refused_id_from_a_missing_one(graphql, client, world):
+    """carol may change her own posts (a per-object rule) but may not read posts at all: a post
+    she may not change must look exactly like an id that does not exist, on every write path."""
+    carol = user("carol", "blog.view_tag")
+    carol_author = factories.author(name="Carol", user=carol)
+    mine = factories.post(title="C1", author=carol_author)
+    theirs, missing = world["b1"], max(Post.objects.values_list("pk", flat=True)) + 100
+    with BACKENDS, settings_with(models=MODELS):
+        client.force_login(carol)
+        for pk in (theirs.pk, missing):
+            result = mutate(graphql, "update_post", id=str(pk), input={"title": "x"}).ok()
+            assert result["update_post"] == {"ok": False, "errors": [f"No Post with id {pk}."]}
+            result = mutate(graphql, "delete_post", id=str(pk)).ok()
+            assert result["delete_post"] == {"ok": False, "errors": [f"No Post with id {pk}."]}
+            document = (
+                "mutation($inputs: [BulkUpdatePostInput!]!) { bulk_update_post(inputs: $inputs)"
+                " { ok field_errors { field messages } } }"
+            )
+            payload = graphql(document, {"inputs": [{"id": str(pk), "title": "x"}]}).ok()
+            assert payload["bulk_update_post"] == {
+                "ok": False,
+                "field_errors": [{"field": "0.id", "messages": [f"No Post with id {pk}."]}],
+            }
+        # Her own row: the rule allows it, although she cannot read it back.
+        result = mutate(graphql, "update_post", id=str(mine.pk), input={"title": "C1 v2"}).ok()
+        assert result["update_post"]["ok"] is True
+    assert Post.objects.get(pk=theirs.pk).title == "B1"
+    assert Post.objects.get(pk=mine.pk).title == "C1 v2"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Model
 
 from django_graphql_auto.execution.errors import forbidden
+from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.security import audit
 
 if TYPE_CHECKING:
@@ -102,6 +103,12 @@ class RequestContext:
     def allows_object(self, obj: Model, operation: str) -> bool:
         """Not memoised: the answer is about one row."""
         return bool(self.policy.allows_object(self, obj, operation))
+
+    def conceals(self, obj: Model, operation: str) -> bool:
+        """Whether a row found by id must be answered as not existing: the caller may neither
+        read its model nor `operation` this row. A FORBIDDEN naming the id would tell them the
+        id exists (with per-object rules, the row is in the queryset whatever they may do)."""
+        return not self.allows(type(obj), VIEW) and not self.allows_object(obj, operation)
 
     def require_object(self, obj: Model, operation: str) -> None:
         if not self.allows_object(obj, operation):

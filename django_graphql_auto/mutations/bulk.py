@@ -97,7 +97,8 @@ class BulkWriter:
                     self.errors.append(
                         FieldError(dotted((i,), key), (f"'{value}' is not a valid id.",), "invalid")
                     )
-        found = {row.pk: row for row in self.ctx.visible(target).filter(pk__in=list(wanted))}
+        rows = self.ctx.visible(target).filter(pk__in=list(wanted))
+        found = {row.pk: row for row in rows if not self.ctx.conceals(row, CHANGE)}
         for row in found.values():  # connecting a row changes it: its object check
             self.ctx.require_object(row, CHANGE)
         type_name = self.writer.bundle.type_name(target)
@@ -229,7 +230,8 @@ class BulkWriter:
                 message = f"'{raw}' is not a valid id."
                 self.errors.append(FieldError(dotted((i,), ms.id_name), (message,), "invalid"))
         wanted = [pk for pk in pks if pk is not None]
-        found = {row.pk: row for row in self.ctx.visible(ms.model).filter(pk__in=wanted)}
+        rows = self.ctx.visible(ms.model).filter(pk__in=wanted)
+        found = {row.pk: row for row in rows if not self.ctx.conceals(row, CHANGE)}
         seen: set[Any] = set()
         for i, (item, pk) in enumerate(zip(items, pks, strict=True)):
             if pk is None:

@@ -118,13 +118,15 @@ def run_write(ctx: Any, write) -> tuple[Writer, Any]:
 
 
 def lookup(ctx: Any, ms: ModelSchema, raw_id: Any, operation: str):
-    """The visible row with this id, or None (unknown and invisible look the same)."""
+    """The visible row with this id, or None (unknown, invisible and concealed look the same:
+    `RequestContext.conceals`)."""
     ctx.require(ms.model, operation)
     try:
         pk = ms.model._meta.pk.to_python(raw_id)
     except ValidationError:
         return None
-    return ctx.visible(ms.model).filter(pk=pk).first()
+    row = ctx.visible(ms.model).filter(pk=pk).first()
+    return None if row is None or ctx.conceals(row, operation) else row
 
 
 def create_resolver(ms: ModelSchema):

@@ -129,7 +129,8 @@ class Writer:
                 raise FieldErrors(
                     [FieldError(path, (f"'{raw}' is not a valid id.",), "invalid")]
                 ) from None
-        found = {row.pk: row for row in self.ctx.visible(model).filter(pk__in=pks)}
+        rows = self.ctx.visible(model).filter(pk__in=pks)
+        found = {row.pk: row for row in rows if not self.ctx.conceals(row, operation)}
         missing = [str(raw) for raw, pk in zip(ids, pks, strict=True) if pk not in found]
         if missing:
             type_name = self.bundle.type_name(model)

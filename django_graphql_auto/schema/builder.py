@@ -6,6 +6,7 @@ can run at any time (first request, `rebuild_schema()`, `export_schema`).
 
 from __future__ import annotations
 
+import gc
 import itertools
 import sys
 from dataclasses import dataclass, field
@@ -137,6 +138,22 @@ def _maskable(bundle: SchemaBundle) -> dict[type[Model], dict[str, bool]]:
 
 
 def build_schema(config: SchemaConfig) -> SchemaBundle:
+    """The schema bundle for `config`.
+
+    The cyclic garbage collector is paused while building: a build allocates thousands of
+    long-lived objects (types, fields, arguments) and next to no garbage, so the collector's
+    passes over an ever larger heap would only make the build time grow faster than the model
+    count (about a third of the time at 500 models)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(config)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(config: SchemaConfig) -> SchemaBundle:
     case = NameCase(camel=config["NAME_CASE"] == "camel")
     models = collect_model_schemas(config, case)
     bundle = SchemaBundle(

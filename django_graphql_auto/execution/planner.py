@@ -68,6 +68,7 @@ class _Level:
     prefetches: list[Prefetch] = field(default_factory=list)
     annotations: dict[str, Any] = field(default_factory=dict)
     lists: list | None = None  # see Planner.shape
+    values: bool = False
 
 
 def _size(value: Any, argument: str, default: int, maximum: int) -> int:
@@ -131,7 +132,12 @@ class Planner:
         queryset = self.ctx.visible(ms.model).filter(pk=pk)
         own = [] if lists is None else None
         queryset = self.shape(
-            ms, queryset, selection.children, (selection.key,), lists=lists if own is None else own
+            ms,
+            queryset,
+            selection.children,
+            (selection.key,),
+            lists=lists if own is None else own,
+            values=own is None,
         )
         rows = load(queryset[:1])
         if not rows:
@@ -197,7 +203,14 @@ class Planner:
         """The rows of a list field; `lists`: see `shape`."""
         start, stop = self.window(ms, selection.arguments)
         queryset = self.filtered(ms, self.ctx.visible(ms.model), selection.arguments)
-        queryset = self.shape(ms, queryset, selection.children, (selection.key,), lists=lists)
+        queryset = self.shape(
+            ms,
+            queryset,
+            selection.children,
+            (selection.key,),
+            lists=lists,
+            values=lists is not None,
+        )
         return load(queryset[start:stop])
 
     def page(
@@ -224,7 +237,9 @@ class Planner:
         items: dict[str, list[Any]] = {}
         for items_selection in selection.child(self.case("items")):
             path = (selection.key, items_selection.key)
-            queryset = self.shape(ms, base, items_selection.children, path, lists=lists)
+            queryset = self.shape(
+                ms, base, items_selection.children, path, lists=lists, values=lists is not None
+            )
             items[items_selection.key] = load(queryset[start : start + size])
         page_info = None
         if selection.child(self.case("page_info")):
@@ -251,21 +266,26 @@ class Planner:
         keep: tuple[str, ...] = (),
         lists: list | None = None,
         late: dict[str, Any] | None = None,
+        values: bool = False,
     ) -> QuerySet:
         """`lists`: collect this level's to-many lists there instead of prefetching them (the
         caller loads them itself; used for a single row). `late`: put the level's annotations
-        there instead of applying them (the caller applies them after a prefetch window)."""
-        level = _Level(only={ms.info.pk_name, *keep}, lists=lists)
+        there instead of applying them (the caller applies them after a prefetch window).
+        `values`: the caller reads the queryset (and its lists) with `values_list`, which names
+        its own columns and joins, so `only()` and `select_related()` would be work for nothing."""
+        level = _Level(only={ms.info.pk_name, *keep}, lists=lists, values=values)
         self._collect(ms, children, path, "", level)
-        if level.select_related:
-            queryset = queryset.select_related(*sorted(level.select_related))
-        if level.prefetches:
-            queryset = queryset.prefetch_related(*level.prefetches)
         if level.annotations:
             if late is None:
                 queryset = queryset.annotate(**level.annotations)
             else:
                 late.update(level.annotations)
+        if values:
+            return queryset
+        if level.select_related:
+            queryset = queryset.select_related(*sorted(level.select_related))
+        if level.prefetches:
+            queryset = queryset.prefetch_related(*level.prefetches)
         return queryset.only(*sorted(level.only))
 
     def check(
@@ -332,7 +352,9 @@ class Planner:
             keep = (info.remote_name,) if reverse_fk else ()
             if level.lists is not None and not prefix:
                 late: dict[str, Any] = {}
-                rows = self.shape(target, rows, selection.children, sub_path, keep, late=late)
+                rows = self.shape(
+                    target, rows, selection.children, sub_path, keep, late=late, values=level.values
+                )
                 plan = ListPlan(slot_name(sub_path), rows, info.remote_name, start, stop, late)
                 level.lists.append(plan)
                 return

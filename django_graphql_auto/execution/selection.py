@@ -94,7 +94,8 @@ def collect(
             result.append(Selection(name, key, {}, (), tuple(nodes)))
             continue
         field_def = parent.fields[name]
-        arguments = get_argument_values(field_def, nodes[0], variables)
+        # Most fields take no arguments: skip the coercion machinery for them.
+        arguments = get_argument_values(field_def, nodes[0], variables) if field_def.args else {}
         child_type = get_named_type(field_def.type)
         children: tuple[Selection, ...] = ()
         if isinstance(child_type, GraphQLObjectType):

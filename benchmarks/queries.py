@@ -24,6 +24,7 @@ timed interleaved (see ``common.interleaved``).
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 from collections.abc import Callable
@@ -168,12 +169,16 @@ def make_calls(case: Case, client: Any, with_peers: bool = True) -> dict[str, Ca
     fixed_body = orjson.dumps({"query": case.document, "variables": fixed_variables})
     dynamic = case.raw_body is not None  # a mutation: new input every call
 
-    def graphql() -> Any:
+    def post(url: str = "/graphql/") -> Any:
+        """POST the case's document (fresh variables each call for a mutation)."""
         if dynamic:
             body = orjson.dumps({"query": case.document, "variables": case.variables()})
         else:
             body = fixed_body
-        response = client.post("/graphql/", body, content_type="application/json")
+        return client.post(url, body, content_type="application/json")
+
+    def graphql() -> Any:
+        response = post()
         if response.status_code != 200:
             raise AssertionError(response.content[:500])
         return response
@@ -197,23 +202,8 @@ def make_calls(case: Case, client: Any, with_peers: bool = True) -> dict[str, Ca
 
     calls = {"raw": raw, "compiled": graphql, "general": general}
     for name in peers.available() if with_peers else ():
-        calls[name] = _peer_call(client, f"/peers/{name}/", case, fixed_body, dynamic)
+        calls[name] = functools.partial(post, f"/peers/{name}/")
     return calls
-
-
-def _peer_call(
-    client: Any, url: str, case: Case, fixed_body: bytes, dynamic: bool
-) -> Callable[[], Any]:
-    import orjson
-
-    def peer() -> Any:
-        if dynamic:
-            body = orjson.dumps({"query": case.document, "variables": case.variables()})
-        else:
-            body = fixed_body
-        return client.post(url, body, content_type="application/json")
-
-    return peer
 
 
 OURS = ("compiled", "general")

@@ -24,6 +24,13 @@ from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable
 
 
+def annotate_chosen(chosen: QuerySet, annotations: dict[str, Any], order_by: Any) -> QuerySet:
+    """The rows `chosen` picks (by primary key), annotated on an outer query and ordered by
+    `order_by`: the annotations are computed for those rows only."""
+    rows = QuerySet(model=chosen.model, using=chosen.db).filter(pk__in=chosen.values("pk"))
+    return rows.annotate(**annotations).order_by(*order_by)
+
+
 class _AnnotatedAfterWindow(ModelIterable):
     annotations: dict[str, Any] = {}
 
@@ -32,10 +39,9 @@ class _AnnotatedAfterWindow(ModelIterable):
         query = chosen.query
         # Prefetching has turned the slice into the window (whose ordering it has taken along).
         inner = chosen if query.is_sliced else chosen.order_by()
-        rows = QuerySet(model=chosen.model, using=chosen.db).filter(pk__in=inner.values("pk"))
+        rows = annotate_chosen(inner, self.annotations, query.order_by)
         rows.query.deferred_loading = query.deferred_loading
         rows.query.select_related = query.select_related
-        rows = rows.annotate(**self.annotations).order_by(*query.order_by)
         yield from ModelIterable(rows, self.chunked_fetch, self.chunk_size)
 
 

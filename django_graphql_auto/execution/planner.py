@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.filtering import FilterCompiler
-from django_graphql_auto.execution.late_annotations import annotated_after_window
+from django_graphql_auto.execution.late_annotations import annotate_chosen, annotated_after_window
 from django_graphql_auto.execution.ordering import compile_ordering
 from django_graphql_auto.execution.paths import slot_name
 from django_graphql_auto.execution.selection import Selection
@@ -59,6 +59,12 @@ class ListPlan:
     start: int
     stop: int
     annotations: dict[str, Any]
+
+    def for_parent(self, key: Any) -> QuerySet:
+        """One parent's rows: WHERE parent = key LIMIT n, which is what the per-parent window
+        amounts to for a single parent, without the cost of compiling one."""
+        rows = self.rows.annotate(**self.annotations) if self.annotations else self.rows
+        return rows.filter(**{self.remote: key})[self.start : self.stop]
 
 
 @dataclass
@@ -144,9 +150,7 @@ class Planner:
             return None
         row = rows[0]
         for plan in own or ():
-            children = plan.rows.annotate(**plan.annotations) if plan.annotations else plan.rows
-            found = children.filter(**{plan.remote: row.pk})[plan.start : plan.stop]
-            setattr(row, plan.slot, list(found))
+            setattr(row, plan.slot, list(plan.for_parent(row.pk)))
         return row
 
     def list_values(
@@ -158,10 +162,9 @@ class Planner:
         if not parents:
             return {}
         column = plan.rows.model._meta.get_field(plan.remote).attname
-        if len(parents) == 1:  # as in `single`: WHERE parent = pk LIMIT n, no window
-            rows = plan.rows.annotate(**plan.annotations) if plan.annotations else plan.rows
-            found = rows.filter(**{column: parents[0]})[plan.start : plan.stop]
-            return {parents[0]: [values[1:] for values in found.values_list(column, *columns)]}
+        if len(parents) == 1:
+            found = plan.for_parent(parents[0]).values_list(*columns)
+            return {parents[0]: list(found)}
         chosen = plan.rows.filter(**{f"{column}__in": parents})
         compiler = chosen.query.get_compiler(using=chosen.db)
         order_by = [expression for expression, _ in compiler.get_order_by()]
@@ -170,12 +173,7 @@ class Planner:
             gqa_rank__gt=plan.start, gqa_rank__lte=plan.stop
         )
         if plan.annotations:
-            chosen = (
-                QuerySet(model=chosen.model, using=chosen.db)
-                .filter(pk__in=chosen.values("pk"))
-                .annotate(**plan.annotations)
-                .order_by(*plan.rows.query.order_by)
-            )
+            chosen = annotate_chosen(chosen, plan.annotations, plan.rows.query.order_by)
         grouped: dict[Any, list[tuple]] = {}
         for values in chosen.values_list(column, *columns):
             grouped.setdefault(values[0], []).append(values[1:])

@@ -93,6 +93,8 @@ def environment() -> dict[str, Any]:
         "django": django.get_version(),
         "graphql_core": graphql.__version__,
         "database": database_label(),
+        # BENCH_DJANGO_PREPARED (benchmarks/settings.py): Django's own prepared statements for all.
+        "django_prepared_statements": bool(os.environ.get("BENCH_DJANGO_PREPARED")),
         "nproc": os.cpu_count(),
         "machine": platform.machine(),
         "system": platform.system(),

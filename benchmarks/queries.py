@@ -285,7 +285,12 @@ def render(report: dict[str, Any]) -> str:
         f"### Queries: {env['database']}, Python {env['python']}, Django {env['django']}, "
         f"graphql-core {env['graphql_core']}, {env['nproc']} CPUs "
         f"({report['repetitions']} interleaved repetitions after {report['warmup']} warm-up, "
-        f"quietest of {report['rounds']} rounds)",
+        f"quietest of {report['rounds']} rounds)"
+        + (
+            ", Django's prepared statements on for all"
+            if env.get("django_prepared_statements")
+            else ""
+        ),
         "",
     ]
     names = [n for n in peers.PEERS if any(n in r["ok"] for r in report["queries"])]

@@ -8,7 +8,9 @@ Only what a benchmark needs differs from ``example_project.settings``:
 * ``blog.Comment`` accepts ``limit`` up to 10,000 for ``big_list.py``, and the operation cost
   ceiling (``MAX_QUERY_COST``) is raised so that 10,000 rows x 6 fields are allowed (the cost
   is still computed for every request);
-* ``DEBUG`` is off whatever the environment says (DEBUG keeps every SQL statement in memory).
+* ``DEBUG`` is off whatever the environment says (DEBUG keeps every SQL statement in memory);
+* ``BENCH_DJANGO_PREPARED=1`` switches on Django's own prepared statements (PostgreSQL) for
+  every implementation, to see how much of our lead over raw is our prepared statements.
 """
 
 import os
@@ -31,6 +33,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # As in the example project (and docs/security.md): the statement timeout is set on the
     # connection, so the API adds nothing per request. Both implementations run under it.
     DATABASES["default"]["OPTIONS"] = {"options": "-c statement_timeout=10000"}
+    if os.environ.get("BENCH_DJANGO_PREPARED"):
+        # Django's own prepared statements for every implementation (raw and the peers too):
+        # parameters bound on the server, a statement prepared on its third run.
+        DATABASES["default"]["OPTIONS"] |= {"server_side_binding": True, "prepare_threshold": 2}
 DJANGO_GRAPHQL_AUTO = {**DJANGO_GRAPHQL_AUTO, "MAX_QUERY_COST": 100_000}
 GRAPHQL_AUTO_MODELS = {
     **GRAPHQL_AUTO_MODELS,

@@ -696,6 +696,13 @@ _SPECS = (
         "Cancel an operation's SQL statement running longer, in ms (PostgreSQL, SQLite); 0: off.",
         minimum=0,
     ),
+    SettingSpec(
+        "PREPARED_STATEMENTS",
+        True,
+        (bool,),
+        _GLOBAL_AND_SCHEMA,
+        "Prepare query operations' SELECTs on PostgreSQL (psycopg 3): planned once per connection.",
+    ),
     # Several schemas.
     SettingSpec(
         "SCHEMAS",

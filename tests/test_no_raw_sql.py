@@ -19,8 +19,25 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "django_graphql_auto"
 
-#: (path relative to the package, line text stripped) -> why it is safe. Empty: nothing needs it.
-ALLOWED: dict[tuple[str, str], str] = {}
+#: (path relative to the package, line text stripped) -> why it is safe.
+_PASSED_THROUGH = (
+    "the preparing cursor's execute() passes on the SQL and parameters Django's cursor wrapper "
+    "hands it (the ORM compiled them); it chooses only how they are bound and whether prepared"
+)
+ALLOWED: dict[tuple[str, str], str] = {
+    (
+        "execution/prepared.py",
+        "return super().execute(bound, None, prepare=False, **kwargs)",
+    ): _PASSED_THROUGH + "; `bound` is psycopg's client-side binding, as Django's own cursor does",
+    (
+        "execution/prepared.py",
+        "super().execute(query, params, prepare=prepare, **kwargs)",
+    ): _PASSED_THROUGH,
+    (
+        "execution/prepared.py",
+        "super().execute(query, params, prepare=False, **kwargs)",
+    ): _PASSED_THROUGH + " (run again, unprepared, after PostgreSQL refused a stale plan)",
+}
 
 RAW_METHODS = {"raw", "extra"}
 EXECUTE_METHODS = {"execute", "executemany", "executescript"}

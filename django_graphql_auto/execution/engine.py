@@ -20,6 +20,7 @@ from django_graphql_auto.execution.context import RequestContext
 from django_graphql_auto.execution.documents import DocumentCache
 from django_graphql_auto.execution.hygiene import has_null_byte
 from django_graphql_auto.execution.limits import Analysis
+from django_graphql_auto.execution.prepared import prepared_statements
 from django_graphql_auto.schema.builder import SchemaBundle
 from django_graphql_auto.schema.registry import get_schema
 from django_graphql_auto.security import audit
@@ -187,7 +188,11 @@ def process(
         hit = stored.lookup()
         if hit is not None:
             return Outcome("ok", hit, operation_type)
-    with audit.operation(name), timeouts.statement_timeout(bundle, operation_type) as guard:
+    with (
+        audit.operation(name),
+        timeouts.statement_timeout(bundle, operation_type) as guard,
+        prepared_statements(bundle, operation_type),
+    ):
         compiled = execute_compiled(bundle, document.node, operation, coerced, context)
         if compiled is not None:
             data, error_list = compiled["data"], compiled["errors"]

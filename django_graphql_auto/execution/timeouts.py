@@ -39,9 +39,10 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
+from django.db import DatabaseError, connections, transaction
 from graphql import GraphQLError
 
+from django_graphql_auto.execution.databases import databases_of
 from django_graphql_auto.execution.errors import QUERY_TOO_COMPLEX
 
 __all__ = ["TimeoutGuard", "is_timeout", "statement_timeout"]
@@ -155,17 +156,6 @@ class TimeoutGuard:
         others = [e for e in error_list or () if not self._caused(e)]
         replaced = [self._error(e, False) for e in caused] or [self._error(None, False)]
         return data, replaced + others
-
-
-def _aliases(bundle: Any) -> list[str]:
-    """The databases the schema's models read from and write to."""
-    if not router.routers:
-        return [DEFAULT_DB_ALIAS]
-    found = set()
-    for model in getattr(bundle, "models", {}):
-        found.add(router.db_for_read(model) or DEFAULT_DB_ALIAS)
-        found.add(router.db_for_write(model) or DEFAULT_DB_ALIAS)
-    return sorted(found) or [DEFAULT_DB_ALIAS]
 
 
 class _PostgreSQL:
@@ -300,7 +290,7 @@ def statement_timeout(
         yield guard
         return
     with ExitStack() as stack:
-        for alias in _aliases(bundle):
+        for alias in databases_of(bundle):
             vendor = connections[alias].vendor
             if vendor == "postgresql" and connection_timeout(alias) == milliseconds:
                 # Opened with this very timeout (the recommended production setup): nothing

@@ -9,7 +9,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from blog.models import Tag
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -210,3 +210,26 @@ def test_inside_a_transaction_a_stale_statement_fails_once():
     result = engine.process("default", POST, {"id": str(post.pk)})
     assert result.payload == {"data": {"post": result.payload["data"]["post"]}}
     assert result.payload["data"]["post"]["title"] == "Before"
+
+
+@only_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_select_postgresql_cannot_take_bound_on_the_server_runs_bound_on_the_client():
+    """Your own SQL in a computed field runs inside the operation too. PostgreSQL cannot infer
+    the type of a lone parameter (`$1 IS NULL`); the statement runs again bound on the client."""
+    with prepared_statements(get_schema("default"), "query"), connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("SELECT %s IS NULL AS outside_a_transaction", [None])
+            assert cursor.fetchone() == (True,)
+
+
+@only_postgres
+def test_inside_a_transaction_such_a_select_fails_once_then_runs_bound_on_the_client():
+    sql = "SELECT %s IS NULL AS inside_a_transaction"
+    with prepared_statements(get_schema("default"), "query"):
+        with pytest.raises(ProgrammingError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [None])
+        with connection.cursor() as cursor:
+            for _ in range(3):
+                cursor.execute(sql, [None])
+                assert cursor.fetchone() == (True,)

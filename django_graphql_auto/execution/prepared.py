@@ -22,8 +22,10 @@ Never applied where prepared statements cannot work or were refused:
 * a database whose ``OPTIONS`` set ``prepare_threshold`` to ``None`` explicitly;
 * psycopg 2, other database vendors, mutations.
 
-Only SELECTs are bound on the server and prepared. Other statements (savepoints), and a SELECT
-with more parameters than the protocol carries, are bound on the client as Django binds them.
+Only SELECTs are bound on the server and prepared. Other statements (savepoints), a SELECT with
+more parameters than the protocol carries, and one PostgreSQL could not take with parameters
+bound on the server (a parameter whose type it cannot infer) are bound on the client as Django
+binds them.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ __all__ = ["may_prepare", "prepared_statements"]
 
 #: Parameters one protocol message can carry; a statement with more is bound on the client.
 _MOST_PARAMETERS = 65_535
+
+#: SELECT texts PostgreSQL refused with parameters bound on the server, bound on the client
+#: from then on (process-wide: the text is the same on every connection; oldest forgotten first).
+_BOUND_ON_CLIENT: dict[str, None] = {}
+_MOST_REMEMBERED = 1_000
 
 #: Runs of a statement on a connection before it is prepared (psycopg counts them): a statement
 #: is prepared on its second run, so one that never repeats costs no extra round trips (the
@@ -70,16 +77,13 @@ def _cursor_class() -> type | None:
         return None
     from django.db.backends.postgresql.base import ServerBindingCursor
     from psycopg import ClientCursor
-    from psycopg.errors import FeatureNotSupported
+    from psycopg.errors import FeatureNotSupported, ProgrammingError
     from psycopg.pq import TransactionStatus
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query: Any, params: Any = None, *, prepare: Any = None, **kwargs: Any):
-            is_select = isinstance(query, str) and query[:6].upper() == "SELECT"
-            if not is_select or (params is not None and len(params) > _MOST_PARAMETERS):
-                # Bound on the client, as Django's own cursor binds every statement.
-                bound = ClientCursor(self.connection).mogrify(query, params)
-                return super().execute(bound, None, prepare=False, **kwargs)
+            if not _binds_on_server(query, params):
+                return self._execute_bound_on_client(query, params, **kwargs)
             # Django opens connections with prepare_threshold=None (never prepare): the
             # threshold is set for this statement only. A threshold the OPTIONS set is kept.
             connection = self.connection
@@ -92,15 +96,30 @@ def _cursor_class() -> type | None:
                 if not _is_stale_plan(error):
                     raise
                 # A migration changed what a prepared statement returns. Every statement of
-                # this connection is prepared afresh (psycopg deallocates them); outside a
-                # transaction this one simply runs again, inside one the error stands once.
+                # this connection is prepared afresh (psycopg deallocates them).
                 connection._prepared.clear()
-                if connection.info.transaction_status != TransactionStatus.IDLE:
-                    raise
+                self._retry_or_raise(error)
                 super().execute(query, params, prepare=False, **kwargs)
+            except ProgrammingError as error:
+                # PostgreSQL could not take the statement with its parameters bound on the
+                # server (a parameter whose type it cannot infer: `SELECT %s IS NULL`). From now
+                # on it is bound on the client, as Django binds it.
+                _bind_on_client(query)
+                self._retry_or_raise(error)
+                return self._execute_bound_on_client(query, params, **kwargs)
             finally:
                 connection.prepare_threshold = threshold
             return self._shown(query, params)
+
+        def _retry_or_raise(self, error: Exception) -> None:
+            """Outside a transaction the statement runs again; inside one, the failure has
+            aborted the transaction and stands (once: the cause is mended for the next time)."""
+            if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                raise error
+
+        def _execute_bound_on_client(self, query: Any, params: Any, **kwargs: Any) -> Any:
+            bound = ClientCursor(self.connection).mogrify(query, params)
+            return super().execute(bound, None, prepare=False, **kwargs)
 
         def _shown(self, query: Any, params: Any) -> Any:
             """Record the statement as Django's query log shows it: bound on the client. psycopg
@@ -109,6 +128,23 @@ def _cursor_class() -> type | None:
             return self
 
     return PreparingCursor
+
+
+def _binds_on_server(query: Any, params: Any) -> bool:
+    """SELECTs, unless the protocol cannot carry their parameters or PostgreSQL refused them
+    bound on the server before."""
+    return (
+        isinstance(query, str)
+        and query[:6].upper() == "SELECT"
+        and (params is None or len(params) <= _MOST_PARAMETERS)
+        and query not in _BOUND_ON_CLIENT
+    )
+
+
+def _bind_on_client(query: str) -> None:
+    _BOUND_ON_CLIENT[query] = None
+    if len(_BOUND_ON_CLIENT) > _MOST_REMEMBERED:
+        del _BOUND_ON_CLIENT[next(iter(_BOUND_ON_CLIENT))]
 
 
 def _is_stale_plan(error: Any) -> bool:

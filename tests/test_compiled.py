@@ -84,6 +84,12 @@ LISTS = [
          items { name posts(limit: 2) { title comments_count } } page_info { total_count } } }""",
     "{ posts { id comments(order_by: [{author_name: DESC}]) { author_name is_approved } } }",
     "{ categories { name posts(limit: 1) { title } } }",
+    # many-to-many, both sides: the parent key comes from the join table
+    "{ posts { id title tags(order_by: [{name: DESC}]) { name } } }",
+    "{ posts(limit: 4) { a: tags(limit: 1, offset: 1) { id name } b: tags { name } } }",
+    """{ tags(order_by: [{name: ASC}]) { name
+         posts(limit: 2, order_by: [{views: DESC}], filters: {views: {gte: 1}}) { id views } } }""",
+    "{ post_pages(page: 1, page_size: 3) { items { title tags { name } } } }",
 ]
 
 
@@ -176,6 +182,31 @@ def test_lists_read_as_values_match_the_general_executor(monkeypatch, data, quer
     assert calls == [True] and lists, "the values path should have read the lists"
     assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
     assert not fast.payload.get("errors")
+
+
+@pytest.mark.parametrize("single", [False, True], ids=["windowed", "single row"])
+def test_a_many_to_many_through_model_lists_a_row_once_per_link(monkeypatch, data, single):
+    """Doctor.patients goes through Appointment: two appointments with one patient list that
+    patient twice, as Django's prefetch does, on the values path too."""
+    doctor, regular, other = f.doctor(), f.patient(first_name="Regular"), f.patient()
+    for patient in (regular, other, regular):
+        f.appointment(doctor=doctor, patient=patient)
+    f.doctor()  # no patients: an empty list
+    if single:
+        query = "query($id: ID!) { doctor(id: $id) { patients { first_name } } }"
+        variables = {"id": str(doctor.pk)}
+    else:
+        query, variables = "{ doctors { id patients(limit: 5) { first_name } } }", None
+    lists = _lists_read(monkeypatch)
+    fast, general, calls = _both(monkeypatch, query, variables)
+    assert calls == [True] and lists, "the values path should have read the lists"
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    data = fast.payload["data"]
+    shown = (
+        data["doctor"] if single else next(d for d in data["doctors"] if d["id"] == str(doctor.pk))
+    )
+    names = [p["first_name"] for p in shown["patients"]]
+    assert sorted(names) == sorted(["Regular", other.first_name, "Regular"])
 
 
 def test_a_single_row_reads_its_lists_without_a_window(monkeypatch, data):

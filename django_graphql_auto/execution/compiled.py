@@ -31,7 +31,7 @@ from graphql import (
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.paths import slot_name
-from django_graphql_auto.execution.planner import ListPlan, Planner
+from django_graphql_auto.execution.planner import ListPlan, Planner, lists_read_as_values
 from django_graphql_auto.execution.selection import Selection, collect
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, ScalarField
@@ -208,7 +208,7 @@ def _is_flat(
     ctx: Any, ms: ModelSchema, children: tuple[Selection, ...], top: bool, lists: bool = False
 ) -> bool:
     """`top`: the selection is a queryset of its own (counts are its annotations); `lists`:
-    it may hold reverse-FK lists whose own selection is flat (`Planner.list_values`)."""
+    it may hold to-many lists whose own selection is flat (`Planner.list_values`)."""
     for selection in children:
         name = selection.name
         if name in ("__typename", ms.id_name):
@@ -224,9 +224,12 @@ def _is_flat(
             return False
         target = ctx.bundle.models[relation.target]
         if relation.many:
-            if not (lists and relation.info.kind == "reverse_foreign_key"):
+            if not (lists and lists_read_as_values(relation.info)):
                 return False
-            if not _is_flat(ctx, target, selection.children, top=True):
+            # Counts inside a many-to-many list would be computed before its window (one
+            # related row may belong to several parents): left to the prefetching path.
+            counts = relation.info.kind == "reverse_foreign_key"
+            if not _is_flat(ctx, target, selection.children, top=counts):
                 return False
             continue
         if not ctx.joinable(relation.target):
@@ -311,7 +314,7 @@ class _FlatWriterCompiler:
             elif name in ms.counts:
                 value = f"row[{self._column(slot_name((*path, key), 'c'))}]"
             elif ms.relations[name].many:
-                # A reverse-FK list (top level only): its rows come grouped by parent key in
+                # A to-many list (top level only): its rows come grouped by parent key in
                 # `lists[i]`, read by `Planner.list_values`, written by a plan of their own.
                 target = self.bundle.models[ms.relations[name].target]
                 sub_path = (*path, key)

@@ -77,6 +77,23 @@ class _Level:
     values: bool = False
 
 
+def lists_read_as_values(info: Any) -> bool:
+    """Whether `Planner.list_values` can read this to-many relation for a parent's primary
+    key: a reverse foreign key or a many-to-many whose keys point at primary keys (a
+    `to_field` key would not match the parents' primary keys)."""
+    if info.kind == "reverse_foreign_key":
+        return info.field.field.target_field.primary_key
+    if info.kind in ("many_to_many", "reverse_many_to_many"):
+        field = info.field if info.kind == "many_to_many" else info.field.field
+        through = field.remote_field.through._meta
+        return all(
+            f.target_field.primary_key
+            for f in through.concrete_fields
+            if f.is_relation and f.related_model in (field.model, field.related_model)
+        )
+    return False
+
+
 def _size(value: Any, argument: str, default: int, maximum: int) -> int:
     if value is None:
         return default
@@ -156,12 +173,15 @@ class Planner:
     def list_values(
         self, plan: ListPlan, parents: list[Any], columns: list[str]
     ) -> dict[Any, list[tuple]]:
-        """`values_list(*columns)` rows of a reverse-FK list, grouped by parent key: what the
-        prefetch of `shape` reads, without model instances. One statement: the window picks
-        each parent's rows (and, with counts, an outer query annotates only those)."""
+        """`values_list(*columns)` rows of a to-many list (`lists_read_as_values`), grouped by
+        parent key: what the prefetch of `shape` reads, without model instances. One
+        statement: the window picks each parent's rows (and, with counts, an outer query
+        annotates only those). A many-to-many list reads the parent key from the join table,
+        where one row may come once per parent, as Django's prefetch gives it."""
         if not parents:
             return {}
-        column = plan.rows.model._meta.get_field(plan.remote).attname
+        remote = plan.rows.model._meta.get_field(plan.remote)
+        column = plan.remote if remote.many_to_many else remote.attname
         if len(parents) == 1:
             found = plan.for_parent(parents[0]).values_list(*columns)
             return {parents[0]: list(found)}

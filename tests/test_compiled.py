@@ -90,6 +90,14 @@ LISTS = [
     """{ tags(order_by: [{name: ASC}]) { name
          posts(limit: 2, order_by: [{views: DESC}], filters: {views: {gte: 1}}) { id views } } }""",
     "{ post_pages(page: 1, page_size: 3) { items { title tags { name } } } }",
+    # lists under lists: one statement per list and level, rows written bottom-up
+    """{ authors(limit: 5) { name posts(limit: 2, order_by: [{views: DESC}]) { title
+         comments(limit: 1, order_by: [{author_name: ASC}]) { author_name }
+         tags(limit: 3) { name posts(limit: 1) { id tags(limit: 3) { name } } } } } }""",
+    """{ tags(limit: 5) { name posts(limit: 10, order_by: [{views: ASC}]) { views
+         comments(limit: 5) { id is_approved } } } }""",
+    """{ authors(limit: 4) { posts(limit: 2, offset: 1) { comments_count
+         comments(limit: 2, filters: {is_approved: {exact: true}}) { id post { title } } } } }""",
 ]
 
 

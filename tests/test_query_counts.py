@@ -205,3 +205,27 @@ def test_nested_limited_list_costs_the_same_for_10_and_1000_parents(graphql, mon
     with connection.cursor() as cursor:
         cursor.execute(nested_sql.replace("%", "%%"))
         assert len(cursor.fetchall()) == 3 * 1000
+
+
+def test_lists_under_lists_read_as_values_cost_one_statement_per_list(graphql, monkeypatch):
+    """A flat selection's lists, and their lists, are read as values rows: one statement per
+    list and level, for 10 authors as for 100."""
+    from django_graphql_auto.execution.planner import Planner
+
+    read = []
+    real = Planner.list_values
+    monkeypatch.setattr(
+        Planner, "list_values", lambda self, *args: read.append(1) or real(self, *args)
+    )
+    document = """{ authors(limit: 100) { name posts(limit: 3) { title
+        comments(limit: 2) { body } tags { name } } } }"""
+    _blog(50)  # 10 authors
+    small, small_data = _count(graphql, document)
+    _blog(450)  # 100 authors
+    large, large_data = _count(graphql, document)
+    assert read, "the lists should have been read as values"
+    assert len(small_data["authors"]) == 10 and len(large_data["authors"]) == 100
+    assert small == large == 4  # authors, their posts, the posts' comments, the posts' tags
+    posts = [p for a in large_data["authors"] for p in a["posts"]]
+    assert all(len(p["comments"]) <= 2 for p in posts) and any(p["comments"] for p in posts)
+    assert any(p["tags"] for p in posts)

@@ -229,7 +229,7 @@ def _is_flat(
             # Counts inside a many-to-many list would be computed before its window (one
             # related row may belong to several parents): left to the prefetching path.
             counts = relation.info.kind == "reverse_foreign_key"
-            if not _is_flat(ctx, target, selection.children, top=counts):
+            if not _is_flat(ctx, target, selection.children, top=counts, lists=True):
                 return False
             continue
         if not ctx.joinable(relation.target):
@@ -284,7 +284,7 @@ class _FlatWriterCompiler:
         self.bundle = bundle
         self.columns: list[str] = []
         self.helpers: dict[str, Any] = {}
-        self.lists: list[tuple[str, list[str]]] = []
+        self.lists: list[tuple[str, FlatPlan]] = []
 
     def _column(self, name: str) -> int:
         if name not in self.columns:
@@ -314,16 +314,20 @@ class _FlatWriterCompiler:
             elif name in ms.counts:
                 value = f"row[{self._column(slot_name((*path, key), 'c'))}]"
             elif ms.relations[name].many:
-                # A to-many list (top level only): its rows come grouped by parent key in
-                # `lists[i]`, read by `Planner.list_values`, written by a plan of their own.
+                # A to-many list: its rows come grouped by parent key in `lists[i]`, read by
+                # `Planner.list_values`, written by a plan of their own; a list holding lists
+                # of its own comes already written (`_read_lists`).
                 target = self.bundle.models[ms.relations[name].target]
                 sub_path = (*path, key)
                 inner = _FlatWriterCompiler(self.bundle)
-                columns, write_child = inner.compile(target, selection.children, sub_path)
-                self.lists.append((slot_name(sub_path), columns))
+                child = inner.compile_plan(target, selection.children, sub_path)
+                self.lists.append((slot_name(sub_path), child))
                 index, parent = len(self.lists) - 1, self._column("pk")
-                child = self._helper(write_child)
-                value = f"[{child}(r) for r in lists[{index}].get(row[{parent}], ())]"
+                if child.lists:
+                    value = f"(lists[{index}].get(row[{parent}]) or [])"
+                else:
+                    write_child = self._helper(child.write)
+                    value = f"[{write_child}(r) for r in lists[{index}].get(row[{parent}], ())]"
             else:
                 relation = ms.relations[name]
                 target = self.bundle.models[relation.target]
@@ -333,12 +337,6 @@ class _FlatWriterCompiler:
                 value = f"(None if row[{present}] is None else {inner})"
             items.append(f"{key!r}: {value}")
         return "{" + ", ".join(items) + "}"
-
-    def compile(
-        self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
-    ) -> tuple[list[str], Writer]:
-        plan = self.compile_plan(ms, children, path)
-        return plan.columns, plan.write
 
     def compile_plan(
         self, ms: ModelSchema, children: tuple[Selection, ...], path: tuple[str, ...]
@@ -353,13 +351,13 @@ class _FlatWriterCompiler:
 
 @dataclass(frozen=True)
 class FlatPlan:
-    """What one flat selection reads (`values_list` columns, and per reverse-FK list its slot
-    and columns) and the generated function writing a row: `write(row, lists)`, where
+    """What one flat selection reads (`values_list` columns, and per to-many list its slot
+    and its own plan) and the generated function writing a row: `write(row, lists)`, where
     `lists[i]` maps a parent key to the list's rows."""
 
     columns: list[str]
     write: Callable[..., dict[str, Any]]
-    lists: tuple[tuple[str, list[str]], ...]
+    lists: tuple[tuple[str, FlatPlan], ...]
     pk_index: int
 
 
@@ -385,6 +383,26 @@ def _flat_plan(
     return plan
 
 
+def _read_lists(
+    planner: Planner, plan: FlatPlan, lists: list[ListPlan], parents: list[Any]
+) -> list[dict[Any, list[Any]]]:
+    """For each list of `plan`, its rows grouped by parent key: one statement per list,
+    whatever the number of parents. The rows of a list holding lists of its own are written
+    here, once their own lists are read (one statement per list and level)."""
+    by_slot = {entry.slot: entry for entry in lists}
+    fetched = []
+    for slot, child in plan.lists:
+        entry = by_slot[slot]
+        grouped = planner.list_values(entry, parents, child.columns)
+        if child.lists:
+            # A row of a many-to-many list may come under several parents: read it once.
+            keys = list(dict.fromkeys(r[child.pk_index] for g in grouped.values() for r in g))
+            nested = _read_lists(planner, child, entry.lists, keys)
+            grouped = {k: [child.write(r, nested) for r in rows] for k, rows in grouped.items()}
+        fetched.append(grouped)
+    return fetched
+
+
 def _values_loader(
     planner: Planner, plan: FlatPlan, lists: list[ListPlan]
 ) -> Callable[[Any], list[Any]]:
@@ -395,11 +413,7 @@ def _values_loader(
 
     def load(queryset: Any) -> list[Any]:
         rows = list(queryset.values_list(*plan.columns))
-        by_slot = {entry.slot: entry for entry in lists}
-        parents = [row[plan.pk_index] for row in rows]
-        fetched = [
-            planner.list_values(by_slot[slot], parents, columns) for slot, columns in plan.lists
-        ]
+        fetched = _read_lists(planner, plan, lists, [row[plan.pk_index] for row in rows])
         return [plan.write(row, fetched) for row in rows]
 
     return load

@@ -59,6 +59,7 @@ class ListPlan:
     start: int
     stop: int
     annotations: dict[str, Any]
+    lists: list[ListPlan] = field(default_factory=list)  # the rows' own lists (values only)
 
     def for_parent(self, key: Any) -> QuerySet:
         """One parent's rows: WHERE parent = key LIMIT n, which is what the per-parent window
@@ -370,10 +371,22 @@ class Planner:
             keep = (info.remote_name,) if reverse_fk else ()
             if level.lists is not None and not prefix:
                 late: dict[str, Any] = {}
+                # Read as values, the rows' own lists are read by the caller too; as model
+                # instances (a single row's lists), they are prefetched on them.
+                nested: list[ListPlan] | None = [] if level.values else None
                 rows = self.shape(
-                    target, rows, selection.children, sub_path, keep, late=late, values=level.values
+                    target,
+                    rows,
+                    selection.children,
+                    sub_path,
+                    keep,
+                    lists=nested,
+                    late=late,
+                    values=level.values,
                 )
-                plan = ListPlan(slot_name(sub_path), rows, info.remote_name, start, stop, late)
+                plan = ListPlan(
+                    slot_name(sub_path), rows, info.remote_name, start, stop, late, nested or []
+                )
                 level.lists.append(plan)
                 return
             late = {} if reverse_fk else None

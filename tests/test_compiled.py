@@ -217,6 +217,20 @@ def test_a_many_to_many_through_model_lists_a_row_once_per_link(monkeypatch, dat
     assert sorted(names) == sorted(["Regular", other.first_name, "Regular"])
 
 
+def test_a_single_row_reads_lists_under_lists_as_values(monkeypatch, data):
+    post = f.post(tags=[f.tag(name="x"), f.tag(name="y")])
+    f.comment(post=post, author_name="Ann")
+    query = """query($id: ID!) { author(id: $id) { name posts(limit: 2) { title
+        comments(limit: 1) { author_name } tags(order_by: [{name: DESC}]) { name } } } }"""
+    lists = _lists_read(monkeypatch)
+    fast, general, calls = _both(monkeypatch, query, {"id": str(post.author_id)})
+    assert calls == [True] and lists[0] == 1, "one parent: read without a window"
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    (shown,) = fast.payload["data"]["author"]["posts"]
+    assert shown["comments"] == [{"author_name": "Ann"}]
+    assert shown["tags"] == [{"name": "y"}, {"name": "x"}]
+
+
 def test_a_single_row_reads_its_lists_without_a_window(monkeypatch, data):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -96,6 +96,9 @@ LISTS = [
          tags(limit: 3) { name posts(limit: 1) { id tags(limit: 3) { name } } } } } }""",
     """{ tags(limit: 5) { name posts(limit: 10, order_by: [{views: ASC}]) { views
          comments(limit: 5) { id is_approved } } } }""",
+    # counts inside a many-to-many list: a post kept by one tag's window and not another's
+    """{ tags(order_by: [{name: ASC}]) { name posts(limit: 1, order_by: [{views: DESC}]) {
+         id comments_count approved: comments_count(filters: {is_approved: {exact: true}}) } } }""",
     """{ authors(limit: 4) { posts(limit: 2, offset: 1) { comments_count
          comments(limit: 2, filters: {is_approved: {exact: true}}) { id post { title } } } } }""",
 ]

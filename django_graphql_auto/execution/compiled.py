@@ -226,10 +226,7 @@ def _is_flat(
         if relation.many:
             if not (lists and lists_read_as_values(relation.info)):
                 return False
-            # Counts inside a many-to-many list would be computed before its window (one
-            # related row may belong to several parents): left to the prefetching path.
-            counts = relation.info.kind == "reverse_foreign_key"
-            if not _is_flat(ctx, target, selection.children, top=counts, lists=True):
+            if not _is_flat(ctx, target, selection.children, top=True, lists=True):
                 return False
             continue
         if not ctx.joinable(relation.target):

@@ -178,7 +178,8 @@ class Planner:
         parent key: what the prefetch of `shape` reads, without model instances. One
         statement: the window picks each parent's rows (and, with counts, an outer query
         annotates only those). A many-to-many list reads the parent key from the join table,
-        where one row may come once per parent, as Django's prefetch gives it."""
+        where one row may come once per parent, as Django's prefetch gives it, and computes its
+        counts inside the window."""
         if not parents:
             return {}
         remote = plan.rows.model._meta.get_field(plan.remote)
@@ -186,14 +187,20 @@ class Planner:
         if len(parents) == 1:
             found = plan.for_parent(parents[0]).values_list(*columns)
             return {parents[0]: list(found)}
-        chosen = plan.rows.filter(**{f"{column}__in": parents})
+        rows = plan.rows
+        if plan.annotations and remote.many_to_many:
+            # A related row may belong to several parents, each keeping it in its window or
+            # not: an outer query over the kept ids would lose which parent kept it, so the
+            # counts are computed inside, for every related row of these parents.
+            rows = rows.annotate(**plan.annotations)
+        chosen = rows.filter(**{f"{column}__in": parents})
         compiler = chosen.query.get_compiler(using=chosen.db)
         order_by = [expression for expression, _ in compiler.get_order_by()]
         window = Window(RowNumber(), partition_by=F(column), order_by=order_by)
         chosen = chosen.annotate(gqa_rank=window).filter(
             gqa_rank__gt=plan.start, gqa_rank__lte=plan.stop
         )
-        if plan.annotations:
+        if plan.annotations and not remote.many_to_many:
             chosen = annotate_chosen(chosen, plan.annotations, plan.rows.query.order_by)
         grouped: dict[Any, list[tuple]] = {}
         for values in chosen.values_list(column, *columns):

@@ -234,6 +234,31 @@ def test_a_single_row_reads_lists_under_lists_as_values(monkeypatch, data):
     assert shown["tags"] == [{"name": "y"}, {"name": "x"}]
 
 
+def test_lists_read_as_values_follow_meta_ordering(monkeypatch, data):
+    """Without `order_by`, a list follows the model's Meta.ordering (names, resolved as Django's
+    prefetch resolves them), in its window as in its rows."""
+    from blog.models import Post
+
+    from django_graphql_auto.introspection import inspect_model
+
+    monkeypatch.setattr(Post._meta, "ordering", ["-views", "category", "title"])
+    inspect_model.cache_clear()
+    try:
+        lists = _lists_read(monkeypatch)
+        query = (
+            "{ authors { name posts(limit: 2) { title views } } tags { posts(limit: 1) { id } } }"
+        )
+        fast, general, calls = _both(monkeypatch, query, None)
+        assert calls == [True] and lists
+        assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+        for author in fast.payload["data"]["authors"]:
+            views = [p["views"] for p in author["posts"]]
+            assert views == sorted(views, reverse=True)
+    finally:
+        monkeypatch.undo()
+        inspect_model.cache_clear()
+
+
 def test_a_single_row_reads_its_lists_without_a_window(monkeypatch, data):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

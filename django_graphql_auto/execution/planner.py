@@ -194,12 +194,17 @@ class Planner:
             # counts are computed inside, for every related row of these parents.
             rows = rows.annotate(**plan.annotations)
         chosen = rows.filter(**{f"{column}__in": parents})
-        compiler = chosen.query.get_compiler(using=chosen.db)
-        order_by = [expression for expression, _ in compiler.get_order_by()]
-        window = Window(RowNumber(), partition_by=F(column), order_by=order_by)
-        chosen = chosen.annotate(gqa_rank=window).filter(
-            gqa_rank__gt=plan.start, gqa_rank__lte=plan.stop
-        )
+        order_by = chosen.query.order_by
+        if any(isinstance(item, str) for item in order_by):
+            # Meta.ordering names: resolved as Django's prefetch resolves them (a relation
+            # name orders by the related model's own ordering).
+            compiler = chosen.query.get_compiler(using=chosen.db)
+            order_by = [expression for expression, _ in compiler.get_order_by()]
+        window = Window(RowNumber(), partition_by=F(column), order_by=list(order_by))
+        rank = {"gqa_rank__lte": plan.stop}
+        if plan.start:
+            rank["gqa_rank__gt"] = plan.start
+        chosen = chosen.annotate(gqa_rank=window).filter(**rank)
         if plan.annotations and not remote.many_to_many:
             chosen = annotate_chosen(chosen, plan.annotations, plan.rows.query.order_by)
         grouped: dict[Any, list[tuple]] = {}

@@ -25,11 +25,13 @@ Never applied where prepared statements cannot work or were refused:
 Only SELECTs are bound on the server and prepared. Other statements (savepoints), a SELECT with
 more parameters than the protocol carries, and one PostgreSQL could not take with parameters
 bound on the server (a parameter whose type it cannot infer) are bound on the client as Django
-binds them.
+binds them. (``executemany()``, which no query operation of the library runs, keeps psycopg's
+server-side binding, unprepared, as with Django's own ``server_side_binding`` option.)
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -48,6 +50,7 @@ _MOST_PARAMETERS = 65_535
 #: from then on (process-wide: the text is the same on every connection; oldest forgotten first).
 _BOUND_ON_CLIENT: dict[str, None] = {}
 _MOST_REMEMBERED = 1_000
+_REMEMBERING = threading.Lock()  # worker threads share the dict; reading it needs no lock
 
 #: Runs of a statement on a connection before it is prepared (psycopg counts them): a statement
 #: is prepared on its second run, so one that never repeats costs no extra round trips (the
@@ -142,9 +145,10 @@ def _binds_on_server(query: Any, params: Any) -> bool:
 
 
 def _bind_on_client(query: str) -> None:
-    _BOUND_ON_CLIENT[query] = None
-    if len(_BOUND_ON_CLIENT) > _MOST_REMEMBERED:
-        del _BOUND_ON_CLIENT[next(iter(_BOUND_ON_CLIENT))]
+    with _REMEMBERING:
+        _BOUND_ON_CLIENT[query] = None
+        if len(_BOUND_ON_CLIENT) > _MOST_REMEMBERED:
+            del _BOUND_ON_CLIENT[next(iter(_BOUND_ON_CLIENT))]
 
 
 def _is_stale_plan(error: Any) -> bool:

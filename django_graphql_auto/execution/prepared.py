@@ -27,6 +27,11 @@ more parameters than the protocol carries, and one PostgreSQL could not take wit
 bound on the server (a parameter whose type it cannot infer) are bound on the client as Django
 binds them. (``executemany()``, which no query operation of the library runs, keeps psycopg's
 server-side binding, unprepared, as with Django's own ``server_side_binding`` option.)
+
+A prepared statement whose result a migration changed ("cached plan must not change result
+type") makes psycopg forget the connection's prepared statements. Outside a transaction, that
+statement and one refused with parameters bound on the server run again at once; inside one, the
+transaction is already aborted and the request fails, once.
 """
 
 from __future__ import annotations

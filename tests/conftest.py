@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from django_graphql_auto.schema.registry import clear_schemas
+from tests.graphql_http import post_graphql
 
 
 @dataclass
@@ -70,17 +71,8 @@ def graphql(client):
         operation_name: str | None = None,
         **headers: Any,
     ) -> Result:
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
-            payload["variables"] = variables
-        if operation_name is not None:
-            payload["operationName"] = operation_name
-        response = client.post(
-            path,
-            data=json.dumps(payload),
-            content_type="application/json",
-            HTTP_ACCEPT="application/graphql-response+json",
-            **headers,
+        response = post_graphql(
+            client, query, variables, operation_name=operation_name, path=path, **headers
         )
         return Result(response.status_code, json.loads(response.content))
 

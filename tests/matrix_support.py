@@ -44,6 +44,7 @@ from django_graphql_auto.permissions import (
     IsOwnerOrAdmin,
     ReadOnly,
 )
+from tests.graphql_http import post_graphql
 
 P = "django_graphql_auto.permissions."
 FORBIDDEN = "FORBIDDEN"
@@ -778,15 +779,7 @@ def input_value(gtype: Any, f: models.Field | None, world: World) -> Any:
 
 def post(client: Any, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
     """The conftest's `graphql` fixture, for a client logged in once per module."""
-    payload: dict[str, Any] = {"query": query}
-    if variables is not None:
-        payload["variables"] = variables
-    response = client.post(
-        "/graphql/",
-        data=json.dumps(payload),
-        content_type="application/json",
-        HTTP_ACCEPT="application/graphql-response+json",
-    )
+    response = post_graphql(client, query, variables)
     assert response.status_code == 200, response.content
     return json.loads(response.content)
 
@@ -1341,24 +1334,32 @@ class Planner:
         refused = self._unwritable(ms, ms.create_fields, data)
         if refused:
             return refused
+        denial = f"You may not add this {ms.type_name}."
+        return self._links_and_owner(ms, ms.create_fields, data, None, denial) or Done()
+
+    def _links_and_owner(
+        self, ms: Any, fields: dict, data: dict, row: Any, denial: str
+    ) -> Denied | Missing | None:
+        """What a write's links and its owner check refuse, in the order the library checks:
+        to-one connects, then the owner the row would have, then to-many connects."""
+        oracle = self.oracle
         later = []
         for key, value in data.items():
-            spec = ms.create_fields[key]
+            spec = fields[key]
             if spec.kind == "connect":
                 refused = self.expect_connect(spec.relation.target, [value])
                 if refused:
                     return refused
             elif spec.kind in CONNECT_KINDS:
                 later.append(spec)
-        label = model._meta.label
-        foreign = label in OWNER_PATHS and not oracle.admin
-        if foreign and self._owner_after(ms, data, ms.create_fields, None) != oracle.user.pk:
-            return Denied([f"You may not add this {ms.type_name}."])
+        foreign = ms.model._meta.label in OWNER_PATHS and not oracle.admin
+        if foreign and self._owner_after(ms, data, fields, row) != oracle.user.pk:
+            return Denied([denial])
         for spec in later:
             refused = self.expect_connect(spec.relation.target, data[spec.graphql_name])
             if refused:
                 return refused
-        return Done()
+        return None
 
     def expect_update(self, ms: Any, pk: Any, data: dict) -> Denied | Missing | Done:
         model, oracle = ms.model, self.oracle
@@ -1372,24 +1373,8 @@ class Planner:
         refused = self._unwritable(ms, ms.update_fields, data)
         if refused:
             return refused
-        later = []
-        for key, value in data.items():
-            spec = ms.update_fields[key]
-            if spec.kind == "connect":
-                refused = self.expect_connect(spec.relation.target, [value])
-                if refused:
-                    return refused
-            elif spec.kind in CONNECT_KINDS:
-                later.append(spec)
-        label = model._meta.label
-        foreign = label in OWNER_PATHS and not oracle.admin
-        if foreign and self._owner_after(ms, data, ms.update_fields, row) != oracle.user.pk:
-            return Denied([f"You may not change {ms.type_name} {pk}."])
-        for spec in later:
-            refused = self.expect_connect(spec.relation.target, data[spec.graphql_name])
-            if refused:
-                return refused
-        return Done()
+        denial = f"You may not change {ms.type_name} {pk}."
+        return self._links_and_owner(ms, ms.update_fields, data, row, denial) or Done()
 
     def _bulk_rows(self, ms: Any, pks: list[Any], operation: str) -> Denied | Missing | None:
         model, oracle = ms.model, self.oracle

@@ -26,6 +26,7 @@ from tests.auth_support import (
     login,
     make_user,
 )
+from tests.graphql_http import post_graphql
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("auth_environment")]
 
@@ -33,16 +34,7 @@ CSRF_SECRET = "abcdefghijklmnopqrstuvwxyz012345"  # a valid 32-character CSRF se
 
 
 def post(client: Client, query: str, variables=None, **headers):
-    payload = {"query": query}
-    if variables is not None:
-        payload["variables"] = variables
-    response = client.post(
-        "/graphql/",
-        data=json.dumps(payload),
-        content_type="application/json",
-        HTTP_ACCEPT="application/graphql-response+json",
-        **headers,
-    )
+    response = post_graphql(client, query, variables, **headers)
     return response, json.loads(response.content)
 
 

@@ -46,6 +46,7 @@ from django_graphql_auto.security.ratelimit import (
     record_login_success,
 )
 from django_graphql_auto.security.rates import Rate, parse_rate
+from tests.graphql_http import post_graphql
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -77,16 +78,7 @@ def fake_clock(monkeypatch):
 
 def post(client, query, variables=None, **extra):
     """POST a document; return (status, decoded body, response)."""
-    payload = {"query": query}
-    if variables is not None:
-        payload["variables"] = variables
-    response = client.post(
-        "/graphql/",
-        data=json.dumps(payload),
-        content_type="application/json",
-        HTTP_ACCEPT="application/graphql-response+json",
-        **extra,
-    )
+    response = post_graphql(client, query, variables, **extra)
     return response.status_code, json.loads(response.content), response
 
 

@@ -44,6 +44,9 @@ def busy(seconds: float) -> str:
 
 
 SLOW = busy(2)
+TWO_TAGS = (
+    'mutation { a: create_tag(input: {name: "a"}) { ok } b: create_tag(input: {name: "b"}) { ok } }'
+)
 
 
 def timeout(ms: int):
@@ -163,12 +166,8 @@ def test_a_timed_out_query_is_query_too_complex_and_logged(graphql, caplog):
 @only_sqlite
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_mutation_keeps_the_fields_written_before(graphql):
-    document = (
-        'mutation { a: create_tag(input: {name: "a"}) { ok } '
-        'b: create_tag(input: {name: "b"}) { ok } }'
-    )
     with timeout(100), slow_before('INSERT INTO "blog_tag"', nth=2):
-        result = graphql(document)
+        result = graphql(TWO_TAGS)
     assert result.codes == ["QUERY_TOO_COMPLEX"]
     assert result.data["a"] == {"ok": True}
     assert list(Tag.objects.values_list("name", flat=True)) == ["a"]
@@ -177,12 +176,8 @@ def test_sqlite_mutation_keeps_the_fields_written_before(graphql):
 @only_postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_mutation_that_times_out_saves_nothing(graphql):
-    document = (
-        'mutation { a: create_tag(input: {name: "a"}) { ok } '
-        'b: create_tag(input: {name: "b"}) { ok } }'
-    )
     with timeout(100), slow_before('INSERT INTO "blog_tag"', nth=2):
-        result = graphql(document)
+        result = graphql(TWO_TAGS)
     assert result.data is None
     assert result.codes == ["QUERY_TOO_COMPLEX"]
     assert "Nothing was saved" in result.errors[0]["message"]

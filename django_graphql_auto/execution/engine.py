@@ -17,6 +17,7 @@ from graphql.execution.values import get_variable_values
 from django_graphql_auto.execution import errors, persisted, response_cache, timeouts
 from django_graphql_auto.execution.compiled import execute_compiled
 from django_graphql_auto.execution.context import RequestContext
+from django_graphql_auto.execution.databases import databases_of
 from django_graphql_auto.execution.documents import DocumentCache
 from django_graphql_auto.execution.hygiene import has_null_byte
 from django_graphql_auto.execution.limits import Analysis
@@ -188,10 +189,11 @@ def process(
         hit = stored.lookup()
         if hit is not None:
             return Outcome("ok", hit, operation_type)
+    aliases = databases_of(bundle)  # asks the routers once for both scopes below
     with (
         audit.operation(name),
-        timeouts.statement_timeout(bundle, operation_type) as guard,
-        prepared_statements(bundle, operation_type),
+        timeouts.statement_timeout(bundle, operation_type, aliases=aliases) as guard,
+        prepared_statements(bundle, operation_type, aliases),
     ):
         compiled = execute_compiled(bundle, document.node, operation, coerced, context)
         if compiled is not None:

@@ -201,8 +201,11 @@ def _preparing_create_cursor(wrapper: Any, create_cursor: Callable) -> Callable:
 
 
 @contextmanager
-def prepared_statements(bundle: Any, operation_type: str) -> Iterator[None]:
-    """Prepare the SELECTs a query operation runs on the schema's PostgreSQL databases.
+def prepared_statements(
+    bundle: Any, operation_type: str, aliases: list[str] | None = None
+) -> Iterator[None]:
+    """Prepare the SELECTs a query operation runs on the schema's PostgreSQL databases
+    (`aliases`; default: `databases_of(bundle)`).
 
     Django's connections are per thread (and per async task), so the cursor class changes for
     this operation only.
@@ -212,7 +215,7 @@ def prepared_statements(bundle: Any, operation_type: str) -> Iterator[None]:
         return
     changed = []
     try:
-        for alias in databases_of(bundle):
+        for alias in databases_of(bundle) if aliases is None else aliases:
             wrapper = connections[alias]
             if "create_cursor" in vars(wrapper) or not may_prepare(alias):
                 continue  # already preparing (an operation inside an operation), or may not

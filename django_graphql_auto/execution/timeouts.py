@@ -280,9 +280,13 @@ def _watch(alias: str, guard: TimeoutGuard) -> Iterator[None]:
 
 @contextmanager
 def statement_timeout(
-    bundle: Any, operation_type: str = "query", milliseconds: int | None = None
+    bundle: Any,
+    operation_type: str = "query",
+    milliseconds: int | None = None,
+    aliases: list[str] | None = None,
 ) -> Iterator[TimeoutGuard]:
-    """Run the block under the schema's ``STATEMENT_TIMEOUT_MS`` (or ``milliseconds``)."""
+    """Run the block under the schema's ``STATEMENT_TIMEOUT_MS`` (or ``milliseconds``), on
+    `aliases` (default: `databases_of(bundle)`)."""
     if milliseconds is None:
         milliseconds = bundle.config["STATEMENT_TIMEOUT_MS"]
     guard = TimeoutGuard(milliseconds)
@@ -290,7 +294,7 @@ def statement_timeout(
         yield guard
         return
     with ExitStack() as stack:
-        for alias in databases_of(bundle):
+        for alias in databases_of(bundle) if aliases is None else aliases:
             vendor = connections[alias].vendor
             if vendor == "postgresql" and connection_timeout(alias) == milliseconds:
                 # Opened with this very timeout (the recommended production setup): nothing

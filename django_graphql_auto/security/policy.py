@@ -74,7 +74,7 @@ class Policy:
         rules = self._field_rules.get(model)
         if rules is None:
             return None
-        unreadable = rules.unreadable(ctx.user, ctx.roles if rules.any_conditional else frozenset())
+        unreadable = rules.unreadable(ctx.user, _roles_for(ctx, rules))
         if not unreadable:
             return None
         return _exposed(ctx, model) - unreadable
@@ -86,7 +86,7 @@ class Policy:
         rules = self._field_rules.get(model)
         if rules is None or not rules.maskable:
             return {}
-        return rules.masks(ctx.user, ctx.roles if rules.any_conditional else frozenset())
+        return rules.masks(ctx.user, _roles_for(ctx, rules))
 
     def maskable_fields(self, model: type[Model]) -> frozenset[str]:
         """Fields `masked_fields` may ever name for this model (asked once, at build time: only
@@ -99,10 +99,15 @@ class Policy:
         rules = self._field_rules.get(model)
         if rules is None:
             return None
-        unwritable = rules.unwritable(ctx.user, ctx.roles if rules.any_conditional else frozenset())
+        unwritable = rules.unwritable(ctx.user, _roles_for(ctx, rules))
         if not unwritable:
             return None
         return _exposed(ctx, model, writes=True) - unwritable
+
+
+def _roles_for(ctx: Any, rules: Any) -> frozenset[str]:
+    """The caller's roles, looked up only when one of the model's rules depends on a role."""
+    return ctx.roles if rules.any_conditional else frozenset()
 
 
 def _exposed(ctx: Any, model: type[Model], writes: bool = False) -> frozenset[str]:

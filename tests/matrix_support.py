@@ -624,20 +624,15 @@ def read_cases(bundle: Any) -> Iterator[Case]:
             for gname in ms.relations:
                 for inner in leaf_fields(target_schema(bundle, ms, gname)):
                     yield Case(role, label, "nested_select", f"{gname}.{inner}")
-            scalars, relations = filter_entries(ms)
-            for gname in scalars:
-                yield Case(role, label, "filter", gname)
-            for gname in relations:
-                target = target_schema(bundle, ms, gname)
-                for inner in filter_entries(target)[0]:
-                    yield Case(role, label, "filter", f"{gname}.{inner}")
-            scalars, relations = order_entries(ms)
-            for gname in scalars:
-                yield Case(role, label, "order", gname)
-            for gname in relations:
-                target = target_schema(bundle, ms, gname)
-                for inner in order_entries(target)[0]:
-                    yield Case(role, label, "order", f"{gname}.{inner}")
+            # Filter and order entries, and those one relation away.
+            for kind, entries in (("filter", filter_entries), ("order", order_entries)):
+                scalars, relations = entries(ms)
+                for gname in scalars:
+                    yield Case(role, label, kind, gname)
+                for gname in relations:
+                    target = target_schema(bundle, ms, gname)
+                    for inner in entries(target)[0]:
+                        yield Case(role, label, kind, f"{gname}.{inner}")
 
 
 CONNECT_KINDS = ("connect", "set", "add", "remove")

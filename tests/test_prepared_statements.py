@@ -237,3 +237,35 @@ def test_inside_a_transaction_such_a_select_fails_once_then_runs_bound_on_the_cl
             for _ in range(3):
                 cursor.execute(sql, [None])
                 assert cursor.fetchone() == (True,)
+
+
+@only_postgres
+@pytest.mark.django_db(transaction=True)
+def test_statements_stay_prepared_on_a_connection_djangos_pool_lends_again():
+    """Django's own pool (``OPTIONS["pool"]``, Django 5.1+) takes the connection back at the end
+    of each request and lends it out again with its prepared statements (deployment.md: the
+    pool needs nothing)."""
+    pytest.importorskip("psycopg_pool")
+    post = f.post(title="Pooled")
+    saved = connection.settings_dict["OPTIONS"]
+    connection.close()
+    # One connection in the pool: every request gets the same server session back.
+    connection.settings_dict["OPTIONS"] = {**saved, "pool": {"min_size": 1, "max_size": 1}}
+    try:
+        sessions, runs = set(), []
+        for _ in range(4):
+            result = engine.process("default", POST, {"id": str(post.pk)})
+            assert result.payload["data"]["post"]["title"] == "Pooled"
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                sessions.add(cursor.fetchone()[0])
+            runs.append(sum(n for s, n in prepared_on_server().items() if '"blog_post"' in s))
+            assert connection.pool is not None
+            connection.close()  # the end of a request: back to the pool
+        assert len(sessions) == 1
+        # Prepared on its second run, then run prepared by each later request.
+        assert runs == [0, 1, 2, 3]
+    finally:
+        connection.close()
+        connection.close_pool()
+        connection.settings_dict["OPTIONS"] = saved

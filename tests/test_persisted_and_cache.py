@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
+from tests.authz import P, perm, settings_with, user
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +169,95 @@ def test_no_cross_user_leak(client, admin_user):
     _status, body = _post(client, {"query": QUERY})
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "secret" not in json.dumps(body)
+
+
+# A hit runs no permission check: what decides who sees what must be part of the entry.
+
+
+def _reads_of_blog(graphql, query) -> int:
+    """Statements on the blog's tables while answering `query` (a logged-in client's session
+    and user are read on every request, cached or not)."""
+    with CaptureQueriesContext(connection) as queries:
+        graphql(query).ok()
+    return sum('"blog_' in q["sql"] for q in queries.captured_queries)
+
+
+def _served_from_cache(graphql, query) -> bool:
+    """Whether `query` is answered from the cache (after a first run that may store it)."""
+    graphql(query)
+    return _reads_of_blog(graphql, query) == 0
+
+
+def test_a_revoked_permission_is_not_served_from_the_cache(graphql, client):
+    f.post(title="Quarterly numbers")
+    reader = user("reader", "blog.view_post")
+    client.force_login(reader)
+    models = {"blog.Post": {"CACHE_TTL": 300, "PERMISSION_CLASSES": [P + "DjangoModelPermissions"]}}
+    with settings_with(models=models):
+        assert _served_from_cache(graphql, "{ posts { title } }")
+        reader.user_permissions.remove(perm("blog.view_post"))
+        assert graphql("{ posts { title } }").codes == ["FORBIDDEN"]
+
+
+def test_a_role_taken_away_is_not_served_from_the_cache(graphql, client):
+    f.post(body="salary: 100k")
+    reader = user("editor", groups=("editor",))
+    client.force_login(reader)
+    rules = {"body": {"masked": "***", "unless_role": "editor"}}
+    with settings_with(models={"blog.Post": {"CACHE_TTL": 300, "FIELD_RULES": rules}}):
+        assert _served_from_cache(graphql, "{ posts { body } }")
+        reader.groups.clear()
+        assert graphql("{ posts { body } }").ok() == {"posts": [{"body": "***"}]}
+
+
+def test_a_login_leaves_the_cache_alone(graphql, client):
+    from django.contrib.auth.models import update_last_login
+
+    f.post(title="Kept")
+    reader, someone = user("reader"), user("someone")
+    client.force_login(reader)
+    with settings_with(models={"blog.Post": {"CACHE_TTL": 300}}):
+        assert _served_from_cache(graphql, "{ posts { title } }")
+        update_last_login(None, someone)  # what every login does
+        assert _reads_of_blog(graphql, "{ posts { title } }") == 0
+
+
+def test_authorization_changed_makes_every_entry_stale(graphql):
+    from django_graphql_auto.execution.response_cache import authorization_changed
+
+    f.post(title="Kept")
+    with settings_with(models={"blog.Post": {"CACHE_TTL": 300}}):
+        assert _served_from_cache(graphql, "{ posts { title } }")
+        authorization_changed()  # what a policy deciding from other data calls
+        assert _reads_of_blog(graphql, "{ posts { title } }") == 1
+
+
+def test_a_model_joined_into_the_rows_counts_as_read(graphql):
+    """`author { name }` is joined into the post rows: Author must opt in too, and a write to
+    an author makes the entry stale."""
+    author = f.author(name="Old name")
+    f.post(author=author)
+    query = "{ posts { author { name } } }"
+    with settings_with(models={"blog.Post": {"CACHE_TTL": 300}}):
+        assert not _served_from_cache(graphql, query)
+    with settings_with(models={"blog.Post": {"CACHE_TTL": 300}, "blog.Author": {"CACHE_TTL": 300}}):
+        assert _served_from_cache(graphql, query)
+        author.name = "New name"
+        author.save()
+        assert graphql(query).ok() == {"posts": [{"author": {"name": "New name"}}]}
+
+
+def test_a_model_an_owner_rule_joins_counts_as_read(graphql, client):
+    """The owner path `author__user` joins Author: handing the author to another user makes the
+    posts vanish for the first one at once."""
+    alice, bob = user("alice"), user("bob")
+    author = f.author(user=alice)
+    f.post(title="alice's plan", author=author)
+    client.force_login(alice)
+    owned = {"PERMISSION_CLASSES": [P + "IsOwnerOrAdmin"], "OWNER_FIELD": "author__user"}
+    models = {"blog.Post": {"CACHE_TTL": 300, **owned}, "blog.Author": {"CACHE_TTL": 300}}
+    with settings_with(models=models):
+        assert _served_from_cache(graphql, "{ posts { title } }")
+        author.user = bob
+        author.save()
+        assert graphql("{ posts { title } }").ok() == {"posts": []}

@@ -7,6 +7,7 @@ it never touches graphql-core directly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -194,6 +195,7 @@ def process(
         audit.operation(name),
         timeouts.statement_timeout(bundle, operation_type, aliases=aliases) as guard,
         prepared_statements(bundle, operation_type, aliases),
+        stored.watching(aliases) if stored is not None else nullcontext(),
     ):
         compiled = execute_compiled(bundle, document.node, operation, coerced, context)
         if compiled is not None:

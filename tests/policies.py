@@ -6,6 +6,7 @@ Each one restricts exactly one thing, so a test proves that one rule holds on ev
 from __future__ import annotations
 
 from blog.models import Author, Category, Comment, Post, Tag
+from clinic.models import Patient
 
 from django_graphql_auto.security.policy import Policy
 
@@ -121,4 +122,42 @@ class HideInternalTags(Policy):
     def filter_rows(self, ctx, model, queryset):
         if model is Tag:
             return queryset.exclude(name__startswith="internal")
+        return queryset
+
+
+class PostsWithApprovedComments(Policy):
+    """Only posts with an approved comment exist: a rule joining a to-many relation (reverse
+    foreign key), with the DISTINCT such a rule needs."""
+
+    def filters_rows(self, ctx, model):
+        return model is Post
+
+    def filter_rows(self, ctx, model, queryset):
+        if model is Post:
+            return queryset.filter(comments__is_approved=True).distinct()
+        return queryset
+
+
+class TagsOfPublishedPosts(Policy):
+    """Only tags of a published post exist: a rule joining the very many-to-many relation a
+    post's `tags` list goes through."""
+
+    def filters_rows(self, ctx, model):
+        return model is Tag
+
+    def filter_rows(self, ctx, model, queryset):
+        if model is Tag:
+            return queryset.filter(posts__status="published")
+        return queryset
+
+
+class KeepEveryPatient(Policy):
+    """A row rule on Patient that hides nobody: answers must not change because a rule exists."""
+
+    def filters_rows(self, ctx, model):
+        return model._meta.concrete_model is Patient
+
+    def filter_rows(self, ctx, model, queryset):
+        if model._meta.concrete_model is Patient:
+            return queryset.filter(pk__gte=0)
         return queryset

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from django_graphql_auto.schema.builder import SchemaBundle
 
 
+def _repeats_rows(query: Any) -> bool:
+    """Whether a queryset's own joins or DISTINCT could change how its rows combine with more
+    joins: a join along a to-many relation (reverse foreign key, many-to-many)."""
+    if query.distinct:
+        return True
+    for join in query.alias_map.values():
+        field = getattr(join, "join_field", None)
+        if field is not None and (field.one_to_many or field.many_to_many):
+            return True
+    return False
+
+
 @dataclass
 class RequestContext:
     """The request plus memoised policy answers: a decision that does not depend on the row is
@@ -119,9 +131,16 @@ class RequestContext:
             raise forbidden(message)
 
     def visible(self, model: type[Model]):
-        """Every row of `model` the caller may see, as a queryset (custom managers respected)."""
+        """Every row of `model` the caller may see, as a queryset (custom managers respected).
+
+        A row rule that joins a to-many relation (or asks for DISTINCT) is kept inside a
+        subquery: its joins would otherwise repeat rows, and mix with the joins the planner adds
+        (a nested list's parent key, a window, a count), picking the wrong rows."""
         self.models_read.add(model)
-        return self.policy.filter_rows(self, model, model._default_manager.all())
+        rows = self.policy.filter_rows(self, model, model._default_manager.all())
+        if _repeats_rows(rows.query):
+            rows = model._default_manager.filter(pk__in=rows.values("pk"))
+        return rows
 
     def joinable(self, model: type[Model]) -> bool:
         """True when row rules do not restrict `model`, so a plain SQL join is safe."""

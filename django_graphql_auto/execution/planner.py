@@ -429,14 +429,14 @@ class Planner:
                 FilterCompiler(self.ctx, self.case("filters")).compile(target, filters)
             )
         remote = relation.info.remote_name
-        # Our own filters never join a to-many relation (they use subqueries), so rows cannot
-        # repeat unless a row rule of the policy joins one: only then pay for DISTINCT.
-        distinct = not self.ctx.joinable(relation.target)
+        # No DISTINCT: our own filters use subqueries and a row rule's joins stay inside one
+        # (`RequestContext.visible`), so a row repeats only as the list shows it (once per link
+        # of a many-to-many through model).
         counted = (
             rows.filter(**{remote: OuterRef("pk")})
             .order_by()
             .values(remote)
-            .annotate(gqa_n=Count("pk", distinct=distinct))
+            .annotate(gqa_n=Count("pk"))
             .values("gqa_n")
         )
         return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))

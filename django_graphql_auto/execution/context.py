@@ -76,6 +76,25 @@ class RequestContext:
             audit.denied(self, model, operation, message)
             raise forbidden(message)
 
+    def require_relation(self, relation: Any) -> None:
+        """Reading a relation reads its target; a many-to-many through a model the schema
+        exposes also reads that model, whose rows are the links (`doctor.patients` shows which
+        appointments exist). Row rules on such a model cannot be applied to the links, so the
+        relation is refused while they restrict anything: read the through model instead."""
+        self.require(relation.target, VIEW)
+        through = relation.info.through
+        if through is None or through not in self.bundle.models:
+            return
+        self.require(through, VIEW)
+        if not self.joinable(through):
+            names = self.bundle.type_name(relation.target), self.bundle.type_name(through)
+            message = (
+                f"You may not read {names[0]} objects through {names[1]}: some {names[1]} "
+                f"rows are hidden from you. Read the {names[1]} objects instead."
+            )
+            audit.denied(self, through, VIEW, message)
+            raise forbidden(message)
+
     def readable(self, model: type[Model]) -> frozenset[str] | None:
         if model not in self._fields:
             self._fields[model] = self.policy.readable_fields(self, model)

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema
 
 MIN_YEAR, MAX_YEAR = 1, 9999  # what Python's datetime (so Django) can represent
@@ -160,7 +159,7 @@ class FilterCompiler:
     def _relation(self, ms: ModelSchema, key: str, value: dict, depth: int, where: str) -> Q:
         relation = ms.relations[key]
         self.ctx.require_field(ms.model, relation.name, "filter on")
-        self.ctx.require(relation.target, VIEW)
+        self.ctx.require_relation(relation)
         target = self.bundle.models[relation.target]
         conditions = dict(value)
         isnull_name = self.case("isnull")

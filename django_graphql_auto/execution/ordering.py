@@ -11,7 +11,6 @@ from typing import Any
 from django.db.models import F, OuterRef, Subquery
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema
 
 _DIRECTIONS = {
@@ -45,7 +44,7 @@ def _expression(ctx: Any, ms: ModelSchema, item: dict, where: str, argument: str
         return F(field.name), value
     relation = ms.relations[key]
     ctx.require_field(ms.model, relation.name, "order by")
-    ctx.require(relation.target, VIEW)
+    ctx.require_relation(relation)
     target = ctx.bundle.models[relation.target]
     inner, direction = _expression(ctx, target, value, f"{where}.{key}", argument)
     info = relation.info

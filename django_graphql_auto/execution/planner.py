@@ -38,7 +38,6 @@ from django_graphql_auto.execution.late_annotations import annotate_chosen, anno
 from django_graphql_auto.execution.ordering import compile_ordering
 from django_graphql_auto.execution.paths import slot_name
 from django_graphql_auto.execution.selection import Selection
-from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, RelationField
 
 #: Evaluates a shaped queryset: `list` for model rows; the compiled path may read `.values()`.
@@ -355,7 +354,7 @@ class Planner:
             elif name in ms.counts:
                 relation = ms.counts[name].relation
                 self.ctx.require_field(ms.model, relation.name, "count")
-                self.ctx.require(relation.target, VIEW)
+                self.ctx.require_relation(relation)
                 slot = slot_name((*path, selection.key), "c")
                 level.annotations[slot] = self._count(relation, selection.arguments)
 
@@ -369,7 +368,7 @@ class Planner:
         level: _Level,
     ) -> None:
         self.ctx.require_field(ms.model, relation.name)
-        self.ctx.require(relation.target, VIEW)
+        self.ctx.require_relation(relation)
         target = self.bundle.models[relation.target]
         info = relation.info
         sub_path = (*path, selection.key)

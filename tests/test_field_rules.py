@@ -353,6 +353,35 @@ def test_default_ordering_skips_an_unreadable_field(graphql, ordered_by_rating):
         ]
 
 
+@pytest.fixture
+def ordered_by_author_email(monkeypatch):
+    monkeypatch.setattr(Post._meta, "ordering", ["author__email"])
+    inspect_model.cache_clear()
+    yield
+    monkeypatch.undo()
+    inspect_model.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "restriction",
+    [
+        {"blog.Author": {"FIELD_RULES": {"email": {"hidden": True}}}},
+        {"blog.Author": {"PERMISSION_CLASSES": ["django_graphql_auto.permissions.IsAdminUser"]}},
+    ],
+    ids=["hidden field", "model not readable"],
+)
+def test_default_ordering_skips_a_path_through_a_relation_to_an_unreadable_field(
+    graphql, ordered_by_author_email, restriction
+):
+    for title, email in (("first", "c@example.com"), ("second", "a@example.com")):
+        factories.post(title=title, author=factories.author(email=email))
+    titles = [p["title"] for p in graphql("{ posts { title } }").ok()["posts"]]
+    assert titles == ["second", "first"]  # by the authors' emails
+    with settings_with(models=restriction):
+        titles = [p["title"] for p in graphql("{ posts { title } }").ok()["posts"]]
+    assert titles == ["first", "second"]  # by primary key only
+
+
 # --- The setting is checked ----------------------------------------------------------------
 
 

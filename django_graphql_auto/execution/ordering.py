@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import F, OuterRef, Subquery
 
 from django_graphql_auto.execution.errors import bad_input
+from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema
 
 _DIRECTIONS = {
@@ -58,16 +59,29 @@ def _expression(ctx: Any, ms: ModelSchema, item: dict, where: str, argument: str
 
 
 def _default_ordering(ctx: Any, ms: ModelSchema) -> tuple[str, ...]:
-    """The model's Meta.ordering, less entries on exposed fields the caller may not read: the
-    order of the rows would reveal how their hidden values compare."""
-    ordering = ms.info.default_ordering
-    if not ordering:
-        return ordering
-    readable = ctx.readable(ms.model)
-    if readable is None:
-        return ordering
-    denied = ms.field_names() - readable
-    return tuple(e for e in ordering if e.lstrip("-").split("__", 1)[0] not in denied)
+    """The model's Meta.ordering, less the entries that would sort by something the caller may
+    not read: the order of the rows would reveal how the hidden values compare."""
+    return tuple(e for e in ms.info.default_ordering if _may_sort_by(ctx, ms, e))
+
+
+def _may_sort_by(ctx: Any, ms: ModelSchema, entry: str) -> bool:
+    """Every step of a Meta.ordering path (`-author__email`) is readable: each exposed field
+    on the way, each relation's target model, whose rows no rule restricts (Django joins them
+    as they are). A name the schema does not expose is the model's own choice and is kept."""
+    for part in entry.lstrip("-").split("__"):
+        readable = ctx.readable(ms.model)
+        if readable is not None and part in ms.field_names() and part not in readable:
+            return False
+        relation = next((r for r in ms.relations.values() if r.name == part), None)
+        if relation is None:
+            return True
+        target = ctx.bundle.models.get(relation.target)
+        if target is None or not ctx.allows(relation.target, VIEW):
+            return False
+        if not ctx.joinable(relation.target):
+            return False
+        ms = target
+    return True
 
 
 def compile_ordering(

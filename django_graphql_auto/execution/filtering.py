@@ -23,12 +23,12 @@ MIN_YEAR, MAX_YEAR = 1, 9999  # what Python's datetime (so Django) can represent
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def _within_int64(lookup: str, values: list[Any]) -> list[Any]:
+def within_int64(lookup: str, values: list[Any]) -> list[Any]:
     """Integer `in`/`range` values the database can bind, with the same meaning.
 
     No column holds an integer beyond 64 bits, so such an `in` value can never match and a
     `range` bound can be clamped. Django guards exact/gt/lt against overflow but not these two
-    (SQLite raises OverflowError when binding them).
+    (SQLite raises OverflowError when binding them). The writer looks ids up through it too.
     """
     if lookup == "in":
         return [v for v in values if not isinstance(v, int) or INT64_MIN <= v <= INT64_MAX]
@@ -106,7 +106,7 @@ class FilterCompiler:
             self._count(where)
             try:
                 if op == "in":
-                    result &= Q(pk__in=_within_int64("in", [pk.to_python(v) for v in value]))
+                    result &= Q(pk__in=within_int64("in", [pk.to_python(v) for v in value]))
                 else:
                     result &= Q(pk=pk.to_python(value))
             except ValidationError:
@@ -142,7 +142,7 @@ class FilterCompiler:
                 continue
             self._count(path)
             if scalar.kind in ("int", "bigint") and lookup in ("in", "range"):
-                value = _within_int64(lookup, value)
+                value = within_int64(lookup, value)
             if lookup == "isnull" and scalar.enum and not scalar.info.null:
                 empty = Q(**{field: ""})  # a blank choice is stored as ""
                 result &= empty if value else ~empty

@@ -97,8 +97,7 @@ class BulkWriter:
                     self.errors.append(
                         FieldError(dotted((i,), key), (f"'{value}' is not a valid id.",), "invalid")
                     )
-        rows = self.ctx.visible(target).filter(pk__in=list(wanted))
-        found = {row.pk: row for row in rows if not self.ctx.conceals(row, CHANGE)}
+        found = self.writer.existing(target, wanted, CHANGE)
         for row in found.values():  # connecting a row changes it: its object check
             self.ctx.require_object(row, CHANGE)
         type_name = self.writer.bundle.type_name(target)
@@ -194,26 +193,43 @@ class BulkWriter:
             touched.append(written)
         return touched
 
-    def _set_many(self, items: list[dict], rows: list[models.Model], specs: dict) -> None:
+    def _set_many(
+        self, items: list[dict], rows: list[models.Model], specs: dict, *, created: bool
+    ) -> None:
+        """`tags: [...]` of every item, a few statements per relation for the whole batch, with
+        the rules of a single write (`Writer._replace_links`): only links to rows that exist
+        for the caller are replaced, and each row linked (`_related`) or unlinked passes the
+        object check."""
         for key, spec in specs.items():
             if spec.kind != "set" or not any(item.get(key) is not None for item in items):
                 continue
+            model = spec.relation.target
             field = spec.relation.info.field
             through = field.remote_field.through
             source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-            related = self._related(items, key, spec.relation.target, many=True)
+            related = self._related(items, key, model, many=True)
             self._raise()
-            changed = [
-                row.pk for item, row in zip(items, rows, strict=True) if item.get(key) is not None
-            ]
-            through._default_manager.filter(**{f"{source}__in": changed}).delete()
-            links = []
-            for item, row in zip(items, rows, strict=True):
-                target_pk = spec.relation.target._meta.pk
-                for value in dict.fromkeys(item.get(key) or ()):
-                    other = related[target_pk.to_python(value)]
-                    links.append(through(**{f"{source}_id": row.pk, f"{target}_id": other.pk}))
-            through._default_manager.bulk_create(links)
+            wanted = {
+                row.pk: dict.fromkeys(related[model._meta.pk.to_python(v)].pk for v in item[key])
+                for item, row in zip(items, rows, strict=True)
+                if item.get(key) is not None
+            }
+            links = through._default_manager.filter(**{f"{source}__in": list(wanted)})
+            if not created:  # new rows have no links yet
+                pairs = list(links.values_list(f"{source}_id", f"{target}_id"))
+                shown = self.writer.existing(model, {other for _, other in pairs}, CHANGE)
+                unlinked = dict.fromkeys(
+                    other for pk, other in pairs if other in shown and other not in wanted[pk]
+                )
+                for other in unlinked:  # unlinking a row changes it as much as linking
+                    self.ctx.require_object(shown[other], CHANGE)
+                if shown:
+                    links.filter(**{f"{target}__in": list(shown)}).delete()
+            through._default_manager.bulk_create(
+                through(**{f"{source}_id": pk, f"{target}_id": other})
+                for pk, others in wanted.items()
+                for other in others
+            )
 
     def _rows(self, items: list[dict]) -> list[models.Model]:
         """The rows of a bulk update, one query; errors name the item: `3.id`."""
@@ -229,9 +245,7 @@ class BulkWriter:
                 pks.append(None)
                 message = f"'{raw}' is not a valid id."
                 self.errors.append(FieldError(dotted((i,), ms.id_name), (message,), "invalid"))
-        wanted = [pk for pk in pks if pk is not None]
-        rows = self.ctx.visible(ms.model).filter(pk__in=wanted)
-        found = {row.pk: row for row in rows if not self.ctx.conceals(row, CHANGE)}
+        found = self.writer.existing(ms.model, [pk for pk in pks if pk is not None], CHANGE)
         seen: set[Any] = set()
         for i, (item, pk) in enumerate(zip(items, pks, strict=True)):
             if pk is None:
@@ -320,7 +334,7 @@ class BulkWriter:
         self, items: list[dict], rows: list[models.Model], touched: list, specs: dict, kind: str
     ) -> list[models.Model]:
         """To-many sets after the rows exist, then one change event per row."""
-        self._set_many(items, rows, specs)
+        self._set_many(items, rows, specs, created=kind == "created")
         for row, item, written in zip(rows, items, touched, strict=True):
             written = written | _many_set(item, specs)
             self.writer.events.append(ChangeEvent(self.ms.model, row.pk, kind, frozenset(written)))

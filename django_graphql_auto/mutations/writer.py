@@ -4,20 +4,28 @@ The writer validates with Django itself (`full_clean()`), so validators, `unique
 `max_length` and choices become `FieldError`s with Django's codes. It never commits anything on
 its own: callers wrap it in one `transaction.atomic()`, so any error anywhere in a nested input
 rolls the whole mutation back. Every row it touches goes through the policy: the caller needs the
-model permission for the operation, a row they cannot see is reported as not existing, each row
-written, deleted, connected or disconnected must pass the object check (`allows_object`), and
-each input field must be writable for the caller (`FIELD_RULES`); a refusal is FORBIDDEN.
+model permission for the operation, a row they cannot see is reported as not existing (and a
+many-to-many link to it is left alone), each row written, deleted, connected, or linked to or
+unlinked from a many-to-many set must pass the object check (`allows_object`), and each input
+field must be writable for the caller (`FIELD_RULES`); a refusal is FORBIDDEN.
+
+Clearing or repointing a foreign key (`category: null`) does not ask about the row it pointed
+to, as Django's admin does not: the key is a column of the row written, whose check sees the
+old target on the row as found. A many-to-many link is no column of either row, so the rows
+unlinked are asked like the rows linked.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models
 from django.db.models.fields.files import FieldFile
 
+from django_graphql_auto.execution.filtering import within_int64
 from django_graphql_auto.mutations.events import ChangeEvent
 from django_graphql_auto.mutations.inputs import InputField
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
@@ -129,8 +137,7 @@ class Writer:
                 raise FieldErrors(
                     [FieldError(path, (f"'{raw}' is not a valid id.",), "invalid")]
                 ) from None
-        rows = self.ctx.visible(model).filter(pk__in=pks)
-        found = {row.pk: row for row in rows if not self.ctx.conceals(row, operation)}
+        found = self.existing(model, pks, operation)
         missing = [str(raw) for raw, pk in zip(ids, pks, strict=True) if pk not in found]
         if missing:
             type_name = self.bundle.type_name(model)
@@ -140,6 +147,15 @@ class Writer:
             for row in found.values():
                 self.ctx.require_object(row, operation)
         return [found[pk] for pk in pks]
+
+    def existing(
+        self, model: type[models.Model], pks: Iterable[Any], operation: str
+    ) -> dict[Any, models.Model]:
+        """The rows among `pks` that exist for the caller, by primary key: visible and not
+        concealed for `operation` (`RequestContext.conceals`). An id beyond 64 bits fits no
+        column, so it matches nothing, like an unknown id (SQLite could not even bind it)."""
+        rows = self.ctx.visible(model).filter(pk__in=within_int64("in", list(pks)))
+        return {row.pk: row for row in rows if not self.ctx.conceals(row, operation)}
 
     def check_writable(
         self,
@@ -216,7 +232,7 @@ class Writer:
                     message = f"Give either {key} or {other}, not both."
                     errors.append(FieldError(where, (message,), "invalid"))
                     continue
-                if value is None:
+                if value is None:  # the row it pointed to is not asked: see the module docstring
                     setattr(instance, relation.info.attname, None)
                 else:
                     (row,) = self.fetch(relation.target, [value], where)
@@ -363,12 +379,9 @@ class Writer:
             where = dotted(path, key)
             manager = getattr(instance, spec.name)
             if spec.kind == "set":
-                rows = self.fetch(relation.target, value, where)
-                kept = {row.pk for row in rows}
-                for dropped in manager.all():  # unlinking a row changes it as much as linking
-                    if dropped.pk not in kept:
-                        self.ctx.require_object(dropped, CHANGE)
-                manager.set(rows)
+                self._replace_links(
+                    manager, relation.target, self.fetch(relation.target, value, where)
+                )
             elif spec.kind == "add":
                 manager.add(*self.fetch(relation.target, value, where))
             elif spec.kind == "remove":
@@ -390,10 +403,26 @@ class Writer:
                 self._update_children(target, relation, instance, value, path, key, depth)
             elif spec.kind == "delete_children":
                 rows = self._children(target, relation, instance, value, where, DELETE)
-                for row in rows:
+                for row in {row.pk: row for row in rows}.values():  # an id given twice: once
                     pk = row.pk
                     row.delete()
                     self.events.append(ChangeEvent(target.model, pk, "deleted", frozenset()))
+
+    def _replace_links(
+        self, manager: Any, model: type[models.Model], rows: list[models.Model]
+    ) -> None:
+        """`tags: [...]`: the links to the rows that exist for the caller become `rows`. A link
+        to a row they cannot see stays, as for `remove_tags`, which answers that such a row does
+        not exist. Unlinking a row changes it as much as linking: each one passes the check."""
+        kept = {row.pk for row in rows}
+        linked = self.ctx.visible(model).filter(pk__in=manager.values("pk"))  # one query
+        dropped = [
+            row for row in linked if row.pk not in kept and not self.ctx.conceals(row, CHANGE)
+        ]
+        for row in dropped:
+            self.ctx.require_object(row, CHANGE)
+        manager.remove(*dropped)
+        manager.add(*rows)
 
     def _children(self, target, relation, instance, ids, where, operation):
         fk = relation.info.remote_name

@@ -266,3 +266,20 @@ def test_delete_children_deletes_a_repeated_id_once(graphql):
         "object": {"comments": [{"id": _id(kept)}]},
     }
     assert list(Comment.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+# --- `tags: null` changes nothing (docs/mutations.md, "Update: absent, null and empty") -------
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["update", "bulk update"])
+def test_a_null_set_leaves_the_links_alone(graphql, bulk):
+    post = factories.post(tags=[factories.tag(name="kept")])
+    if bulk:
+        result = mutate(
+            graphql, "bulk_update_post", PAYLOAD, inputs=[{"id": _id(post), "tags": None}]
+        )
+        assert result.ok()["bulk_update_post"]["ok"] is True
+    else:
+        result = mutate(graphql, "update_post", PAYLOAD, **update({"tags": None})(post))
+        assert result.ok()["update_post"]["ok"] is True
+    assert tag_names(post) == ["kept"]

@@ -253,10 +253,8 @@ class Writer:
                 setattr(instance, spec.name, row)
                 resolved.add(spec.name)
                 written.add(spec.name)
-            elif value is not None:
+            elif value is not None:  # `tags: null` changes nothing; `tags: []` empties the set
                 later.append((spec, value))
-            elif spec.kind == "set":
-                later.append((spec, []))  # an explicit null clears the set, like for columns
         if errors:
             raise FieldErrors(errors)
         return later, written, resolved

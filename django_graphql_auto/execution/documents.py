@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_rules, validate
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 
+from django_graphql_auto.execution.hygiene import FiniteFloatRule
 from django_graphql_auto.execution.limits import first_pass
 from django_graphql_auto.execution.limits.introspection import IntrospectionDepthRule
 
@@ -41,7 +42,7 @@ class DocumentCache:
         self.size = size
         gate = IntrospectionDepthRule if introspection else NoSchemaIntrospectionCustomRule
         self.guards = [gate, *guards]
-        self.rules = list(specified_rules)
+        self.rules = [*specified_rules, FiniteFloatRule]
         self._entries: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.Lock()
 

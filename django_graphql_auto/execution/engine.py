@@ -20,7 +20,7 @@ from django_graphql_auto.execution.compiled import execute_compiled
 from django_graphql_auto.execution.context import RequestContext
 from django_graphql_auto.execution.databases import databases_of
 from django_graphql_auto.execution.documents import DocumentCache
-from django_graphql_auto.execution.hygiene import has_null_byte
+from django_graphql_auto.execution.hygiene import input_problem
 from django_graphql_auto.execution.limits import Analysis
 from django_graphql_auto.execution.prepared import prepared_statements
 from django_graphql_auto.schema.builder import SchemaBundle
@@ -164,9 +164,9 @@ def process(
         outcome.operation_type = operation_type
         return outcome
     persisted.remember(bundle, query, extensions)
-    if has_null_byte(query, document.node, variables):
-        message = "String inputs may not contain NUL (\\u0000) characters."
-        outcome = _failure("request_error", [GraphQLError(message)], errors.BAD_USER_INPUT, show)
+    problem = input_problem(query, document.node, variables)
+    if problem is not None:
+        outcome = _failure("request_error", [GraphQLError(problem)], errors.BAD_USER_INPUT, show)
         outcome.operation_type = operation_type
         return outcome
     coerced = get_variable_values(

@@ -7,14 +7,16 @@ when USE_TZ is on) instead of guessing: a silently shifted timestamp is worse th
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.utils.dateparse import parse_duration
-from django.utils.duration import duration_iso_string
+from django.utils.duration import duration_iso_string, duration_microseconds
 from graphql import (
     FloatValueNode,
     GraphQLError,
@@ -91,13 +93,18 @@ def serialize_time(value: Any) -> str:
 
 
 def parse_time(value: Any) -> dt.time:
+    """A time of day without a UTC offset: Django's TimeField stores none (SQLite fails on one,
+    PostgreSQL's `time` column drops it), so `10:00+02:00` is refused rather than shifted."""
     text = _expect_str(value, "Time")
     try:
-        return dt.time.fromisoformat(text)
+        parsed = dt.time.fromisoformat(text)
     except ValueError:
         raise GraphQLError(
             f"Time cannot represent {text!r}: expected HH:MM[:SS[.ffffff]]."
         ) from None
+    if parsed.tzinfo is not None:
+        raise GraphQLError(f"Time {text!r} has a UTC offset; a time of day takes none.")
+    return parsed
 
 
 # Decimal ---------------------------------------------------------------------------------------
@@ -164,7 +171,14 @@ def serialize_duration(value: Any) -> str:
     raise GraphQLError(f"Duration cannot represent {value!r}.")
 
 
+#: SQLite and MySQL store a DurationField as 64-bit microseconds, about 106,751,991 days either
+#: way; PostgreSQL reaches further, but a value must mean the same on every backend.
+_MAX_DURATION_MICROSECONDS = 2**63 - 1
+
+
 def parse_duration_value(value: Any) -> dt.timedelta:
+    """An ISO 8601 duration the database can store; Python's timedelta reaches further (almost
+    a billion days), and a longer one overflows in the driver halfway through a write."""
     text = _expect_str(value, "Duration")
     try:
         parsed = parse_duration(text) if text.startswith(("P", "-P")) else None
@@ -172,6 +186,8 @@ def parse_duration_value(value: Any) -> dt.timedelta:
         raise GraphQLError(f"Duration {text!r} is out of range.") from None
     if parsed is None:
         raise GraphQLError(f"Duration cannot represent {text!r}: expected ISO 8601 (P1DT2H).")
+    if abs(duration_microseconds(parsed)) > _MAX_DURATION_MICROSECONDS:
+        raise GraphQLError(f"Duration {text!r} is out of range: at most 106751991 days either way.")
     return parsed
 
 
@@ -198,15 +214,74 @@ def parse_bigint_literal(node: ValueNode, _variables: Any = None) -> int:
     raise GraphQLError("BigInt cannot represent this value.", node)
 
 
-# JSON / Upload ---------------------------------------------------------------------------------
+# JSON ------------------------------------------------------------------------------------------
+
+#: How deep a JSON value may nest. orjson, which writes every response, stops at 254 levels, and
+#: a response wraps the value in a few levels of its own (data, the fields and lists above it).
+MAX_JSON_DEPTH = 128
+_JSON_INTEGERS = range(-(2**63), 2**64)  # what orjson writes
 
 
-def _identity(value: Any) -> Any:
+def json_problem(value: Any) -> str | None:
+    """Why `value` could not be written back as JSON, or None when it can.
+
+    A JSON column accepts more than a response can carry (deeper nesting, integers beyond 64
+    bits from a literal, a file mapped into a variable): stored, such a value would fail every
+    response that reads it. The rules are orjson's, which writes the responses, with a lower
+    depth. Walked with a stack, since a value may nest past Python's recursion limit.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return f"it nests deeper than {MAX_JSON_DEPTH} levels"
+            if isinstance(item, dict) and not all(isinstance(key, str) for key in item):
+                return "an object key is not a string"
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif item is None or isinstance(item, str | bool):
+            continue
+        elif isinstance(item, int):
+            if item not in _JSON_INTEGERS:
+                return "an integer is beyond 64 bits"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return f"{item} is not a finite number"
+        else:
+            try:  # what orjson writes natively (a datetime, a UUID, a dataclass) may be output
+                orjson.dumps(item)
+            except orjson.JSONEncodeError:
+                return f"{type(item).__name__} is not a JSON value"
+    return None
+
+
+def serialize_json(value: Any) -> Any:
+    """Refuse a stored value no response can carry: the field is null with an error, instead
+    of the whole response failing to encode."""
+    problem = json_problem(value)
+    if problem is not None:
+        raise GraphQLError(f"JSON cannot represent the stored value: {problem}.")
+    return value
+
+
+def parse_json_value(value: Any) -> Any:
+    """Refuse on input what could not be written back, so that nothing is stored first."""
+    problem = json_problem(value)
+    if problem is not None:
+        raise GraphQLError(f"JSON cannot represent this value: {problem}.")
     return value
 
 
 def parse_json_literal(node: ValueNode, variables: Any = None) -> Any:
-    return value_from_ast_untyped(node, variables)
+    value = value_from_ast_untyped(node, variables)
+    problem = json_problem(value)
+    if problem is not None:
+        raise GraphQLError(f"JSON cannot represent this value: {problem}.", node)
+    return value
+
+
+# Upload ----------------------------------------------------------------------------------------
 
 
 def parse_upload(value: Any) -> Any:
@@ -284,8 +359,8 @@ BigInt = GraphQLScalarType(
 JSON = GraphQLScalarType(
     "JSON",
     description="Any JSON value.",
-    serialize=_identity,
-    parse_value=_identity,
+    serialize=serialize_json,
+    parse_value=parse_json_value,
     parse_literal=parse_json_literal,
 )
 Upload = GraphQLScalarType(

@@ -46,6 +46,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_graphql_auto.execution import engine
 from django_graphql_auto.execution.errors import FORBIDDEN, RATE_LIMITED
+from django_graphql_auto.schema.scalars import json_problem
 from django_graphql_auto.security.audit import security_event
 from django_graphql_auto.security.authentication import (
     AuthenticationRejected,
@@ -60,8 +61,10 @@ from django_graphql_auto.transport.graphiql import (
 )
 from django_graphql_auto.transport.multipart import (
     MULTIPART,
+    PARSE_ERRORS,
     MultipartError,
     operations_from_multipart,
+    parse_refusal,
 )
 
 logger = logging.getLogger("django_graphql_auto.transport")
@@ -281,12 +284,70 @@ def _error_body(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
+#: The most lists and objects orjson writes nested in one another.
+_ORJSON_MAX_DEPTH = 254
+
+
+def _writable(data: Any) -> tuple[Any, list[tuple[list[str | int], str]]]:
+    """A copy of `data` in which every value orjson cannot write is null, with where and why.
+
+    Walked with a stack (the values may nest deeply); `data` sits two levels down the payload.
+    """
+    problems: list[tuple[list[str | int], str]] = []
+    holder = [data]
+    stack: list[tuple[Any, Any, list[str | int], int]] = [(holder, 0, [], 2)]
+    while stack:
+        parent, key, path, depth = stack.pop()
+        value = parent[key]
+        if isinstance(value, dict | list):
+            if depth > _ORJSON_MAX_DEPTH:
+                problem = f"it nests deeper than {_ORJSON_MAX_DEPTH} levels"
+            elif isinstance(value, dict) and not all(isinstance(k, str) for k in value):
+                problem = "an object key is not a string"
+            else:
+                copy = dict(value) if isinstance(value, dict) else list(value)
+                parent[key] = copy
+                keys = list(copy) if isinstance(copy, dict) else range(len(copy))
+                stack.extend((copy, k, [*path, k], depth + 1) for k in keys)
+                continue
+        else:
+            problem = json_problem(value)
+        if problem is not None:
+            parent[key] = None
+            problems.append((path, problem))
+    return holder[0], problems
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    """orjson's bytes for `payload`; a value it cannot write becomes null, with an error.
+
+    Scalars refuse such values themselves, but a stored value can reach a response unchecked
+    (the compiled read path writes JSON columns as stored), and a write that committed must
+    not be answered with a 500 because one value of its payload could not be written.
+    """
+    try:
+        return orjson.dumps(payload)
+    except orjson.JSONEncodeError:
+        if payload.get("data") is None:
+            raise
+    data, problems = _writable(payload["data"])
+    errors = [
+        {
+            "message": f"The value could not be written as JSON: {problem}.",
+            "path": path,
+            "extensions": {"code": INTERNAL_SERVER_ERROR},
+        }
+        for path, problem in problems
+    ]
+    return orjson.dumps({**payload, "errors": [*payload.get("errors", ()), *errors], "data": data})
+
+
 def json_response(
     payload: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> HttpResponse:
     """Encode with orjson; the body is always UTF-8, which the charset parameter states."""
     response = HttpResponse(
-        orjson.dumps(payload), status=status, content_type=f"{media_type}; charset=utf-8"
+        _encode(payload), status=status, content_type=f"{media_type}; charset=utf-8"
     )
     for name, value in (headers or {}).items():
         response[name] = value
@@ -378,6 +439,13 @@ class GraphQLView(View):
                 rejected.status,
                 media_type,
                 rejected.headers,
+            )
+        except PARSE_ERRORS as error:
+            # Django refused the query string (too many parameters) or a form body that the
+            # CSRF check read before the multipart code could (see multipart.form_parts).
+            refusal = parse_refusal(error)
+            response = json_response(
+                _error_body(refusal.message, BAD_REQUEST), refusal.status, media_type
             )
         except Exception as exc:
             response = _internal_error_response(request, exc, media_type)

@@ -14,8 +14,16 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
+from django.http import HttpRequest, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.datastructures import MultiValueDict
 
 from django_graphql_auto.security.authentication import auth_method
 
@@ -27,6 +35,47 @@ class MultipartError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+#: What Django raises while it parses a request it refuses (its handler would answer 400 or 413;
+#: our view catches every exception, so they are mapped here rather than becoming 500s).
+PARSE_ERRORS = (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    MultiPartParserError,
+    BadRequest,
+)
+
+
+def parse_refusal(error: Exception) -> MultipartError:
+    """The client error for one of PARSE_ERRORS (a form body, or a GET's query string)."""
+    if isinstance(error, RequestDataTooBig):
+        return MultipartError(
+            413, "A form field exceeds Django's DATA_UPLOAD_MAX_MEMORY_SIZE; send files as files."
+        )
+    if isinstance(error, TooManyFieldsSent):
+        return MultipartError(
+            400, "The request has more parameters than Django's DATA_UPLOAD_MAX_NUMBER_FIELDS."
+        )
+    if isinstance(error, TooManyFilesSent):
+        return MultipartError(
+            400, "The request has more files than Django's DATA_UPLOAD_MAX_NUMBER_FILES."
+        )
+    return MultipartError(400, f"The request body cannot be parsed: {error}")
+
+
+def form_parts(request: HttpRequest) -> tuple[QueryDict, MultiValueDict]:
+    """``request.POST`` and ``request.FILES``, which Django parses on first access.
+
+    Django refuses a body it cannot or will not parse (no boundary, more parts than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS or DATA_UPLOAD_MAX_NUMBER_FILES, a field larger than
+    DATA_UPLOAD_MAX_MEMORY_SIZE) with exceptions of its own: they are the client's 4xx.
+    """
+    try:
+        return request.POST, request.FILES
+    except PARSE_ERRORS as error:
+        raise parse_refusal(error) from None
 
 
 def _json(raw: str | None, name: str) -> Any:
@@ -90,17 +139,18 @@ def operations_from_multipart(request: HttpRequest, max_bytes: int) -> dict[str,
         raise MultipartError(400, "Invalid Content-Length header.") from None
     if declared > max_bytes:
         raise MultipartError(413, f"The multipart request exceeds {max_bytes} bytes.")
+    fields, files = form_parts(request)  # first: the CSRF check reads the body as well
     refusal = _csrf_refusal(request)
     if refusal:
         raise MultipartError(403, refusal)
-    operations = _json(request.POST.get("operations"), "operations")
+    operations = _json(fields.get("operations"), "operations")
     if not isinstance(operations, dict):
         raise MultipartError(400, "Batched operations are not supported; send one object.")
-    mapping = _json(request.POST.get("map"), "map")
+    mapping = _json(fields.get("map"), "map")
     if not isinstance(mapping, dict):
         raise MultipartError(400, "The 'map' part must be a JSON object.")
     for key, paths in mapping.items():
-        upload = request.FILES.get(key)
+        upload = files.get(key)
         if upload is None:
             raise MultipartError(400, f"The map names file part '{key}', which was not sent.")
         if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):

@@ -261,3 +261,20 @@ def test_a_model_an_owner_rule_joins_counts_as_read(graphql, client):
         author.user = bob
         author.save()
         assert graphql("{ posts { title } }").ok() == {"posts": []}
+
+
+@override_settings(**CACHED)
+def test_variables_that_are_no_json_are_answered_uncached():
+    """A multipart request may map a file into a variable the query never uses: such a request
+    has no cache key, and is answered, not failed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from django_graphql_auto.execution import engine
+
+    f.tag(name="a")
+    upload = SimpleUploadedFile("a.txt", b"x")
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            outcome = engine.process("default", QUERY, {"unused": upload})
+        assert outcome.payload == {"data": {"tags": [{"name": "a"}]}}
+        assert len(queries) == 1

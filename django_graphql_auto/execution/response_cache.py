@@ -237,17 +237,22 @@ class ResponseCache:
         self.bundle = bundle
         self.ctx = ctx
         self.cache = caches[_alias()]
-        raw = orjson.dumps(
-            [bundle.name, query, operation_name, variables or {}, _scope(ctx)],
-            option=orjson.OPT_SORT_KEYS,
-        )
-        self.key = "gqa:resp:" + hashlib.sha256(raw).hexdigest()
+        try:
+            raw = orjson.dumps(
+                [bundle.name, query, operation_name, variables or {}, _scope(ctx)],
+                option=orjson.OPT_SORT_KEYS,
+            )
+        except orjson.JSONEncodeError:  # a file a multipart request mapped into a variable
+            raw = None
+        self.key = None if raw is None else "gqa:resp:" + hashlib.sha256(raw).hexdigest()
         # A hit needs every model read to have opted in: the others' counters never matter.
         self.models = [ms.model for ms in bundle.models.values() if ms.config["CACHE_TTL"] > 0]
         self.before: dict[str, Any] = {}
         self.statements: list[str] = []
 
     def lookup(self) -> dict[str, Any] | None:
+        if self.key is None:
+            return None
         keys = [generation_key(m) for m in self.models] + [AUTHORIZATION_KEY]
         entry = self.cache.get(self.key)
         self.before = self.cache.get_many(keys)
@@ -287,7 +292,7 @@ class ResponseCache:
         return read
 
     def store(self, payload: dict[str, Any]) -> None:
-        if payload.get("errors"):
+        if self.key is None or payload.get("errors"):
             return
         read = self._read()
         if not read:

@@ -287,3 +287,153 @@ def test_lists_read_as_values_keep_row_rules(monkeypatch, data):
     assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
     comments = [c for p in fast.payload["data"]["posts"] for c in p["comments"]]
     assert comments and all(c["is_approved"] for c in comments)
+
+
+def test_a_list_selecting_its_parent_reads_each_column_once(monkeypatch):
+    """`author { id }` under `authors { posts }` reads `author__pk`, which is the `author_id`
+    the rows are grouped by: one column, which Django's window filter selects once. Asked for
+    twice, every row came back one value short and was written with shifted values."""
+    news = f.category(name="News")
+    authors = [f.author() for _ in range(2)]
+    titles = {
+        a.pk: [f.post(author=a, category=news if i else None).title for i in range(3)]
+        for a in authors
+    }
+    query = "{ authors { id posts(limit: 2) { title author { id } category { name } } } }"
+    lists = _lists_read(monkeypatch)
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True] and lists == [2]
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    assert fast.payload == {
+        "data": {
+            "authors": [
+                {
+                    "id": str(a.pk),
+                    "posts": [
+                        {"title": titles[a.pk][0], "author": {"id": str(a.pk)}, "category": None},
+                        {
+                            "title": titles[a.pk][1],
+                            "author": {"id": str(a.pk)},
+                            "category": {"name": "News"},
+                        },
+                    ],
+                }
+                for a in authors
+            ]
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ posts { id comments { post { created_at is_featured } } } }",
+        "{ posts { id comments(limit: 1) { post { title } } } }",
+        "{ categories { id children(limit: 5) { name parent { name } } } }",
+    ],
+)
+def test_a_list_selecting_its_parent_is_written_by_the_compiled_path(monkeypatch, query):
+    """The same column asked for twice also made rows one value short here: a scalar refused
+    the shifted value (PostgreSQL: "DateTime cannot represent False") or the request fell back
+    and ran its statements twice."""
+    root = f.category(name="Root")
+    for i in range(2):
+        post = f.post(is_featured=bool(i), category=f.category(parent=root, name=f"C{i}"))
+        f.comment(post=post)
+    lists = _lists_read(monkeypatch)
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True] and lists and lists[0] > 1, "read for several parents"
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    assert not fast.payload.get("errors")
+    if query.startswith("{ posts { id comments { post { created"):
+        from blog.models import Post
+
+        expected = [
+            {
+                "id": str(p.pk),
+                "comments": [
+                    {"post": {"created_at": p.created_at.isoformat(), "is_featured": p.is_featured}}
+                ],
+            }
+            for p in Post.objects.order_by("pk")
+        ]
+        assert fast.payload["data"]["posts"] == expected
+
+
+def test_a_value_refused_in_a_list_of_lists_falls_back(monkeypatch):
+    """Rows of a list holding lists are written while loading (inside `_load_root`); a scalar
+    refusing a stored value there must make the request fall back, not fail the root field."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite stores text in an integer column")
+    post = f.post(title="Odd")
+    f.comment(post=post)
+    f.post(author=post.author, title="Fine", score=7)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE blog_post SET score = 'high' WHERE id = %s", [post.pk])
+    f.post()  # a second author: the posts are read for several parents
+    query = "{ authors { name posts(limit: 2) { title score comments { id } } } }"
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [False]
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    (error,) = fast.payload["errors"]
+    assert error["message"] == "BigInt cannot represent 'high'."
+    assert error["path"] == ["authors", 0, "posts", 0, "score"]
+
+
+_INT_REFUSED = "Int cannot represent non 32-bit signed integer value: "
+_FLOAT_REFUSED = "Float cannot represent non numeric value: "
+
+
+@pytest.mark.parametrize(
+    ("root", "column", "bound", "value", "message"),
+    [
+        ("posts", "views", 2**31 - 1, 2**31, _INT_REFUSED + "2147483648"),
+        ("prescriptions", "refills", -(2**31), -(2**31) - 1, _INT_REFUSED + "-2147483649"),
+        ("posts", "rating", 1.7976931348623157e308, float("inf"), _FLOAT_REFUSED + "inf"),
+        ("posts", "rating", -1.7976931348623157e308, float("-inf"), _FLOAT_REFUSED + "-inf"),
+        ("posts", "rating", 0.5, float("nan"), _FLOAT_REFUSED + "nan"),
+    ],
+)
+def test_an_int_or_float_graphql_refuses_falls_back(
+    monkeypatch, root, column, bound, value, message
+):
+    """Int and Float columns are written as stored on the values path, after the checks
+    graphql-core makes: 32 bits for an Int, a finite number for a Float. A value at the bound
+    is written; one beyond it makes the request fall back, for graphql-core's error."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite" and isinstance(value, int):
+        pytest.skip("PostgreSQL's integer column holds 32 bits")
+    if connection.vendor == "sqlite" and value != value:
+        pytest.skip("SQLite stores NaN as NULL")
+    make = f.post if root == "posts" else f.prescription
+    make(**{column: bound})
+    query = f"{{ {root} {{ {column} }} }}"
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True]
+    assert fast.payload == general.payload == {"data": {root: [{column: bound}]}}
+    make(**{column: value})
+    monkeypatch.undo()  # `_both` again, from the real compiled path
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [False]
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    assert [e["message"] for e in fast.payload["errors"]] == [message]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ ...F ...F } fragment F on Query { posts(limit: 0) { id } }",
+        "{ ...F ... on Query { ...F } } fragment F on Query { posts(limit: 0) { id } }",
+    ],
+)
+def test_a_fragment_spread_twice_is_gathered_once(monkeypatch, query):
+    """graphql-core skips a fragment already spread anywhere in the same selection: its
+    fields' nodes, hence an error's locations, are counted once."""
+    fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True]
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    (error,) = fast.payload["errors"]
+    assert error["locations"] == [{"line": 1, "column": query.index("posts(") + 1}]

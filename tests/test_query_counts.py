@@ -229,3 +229,71 @@ def test_lists_under_lists_read_as_values_cost_one_statement_per_list(graphql, m
     posts = [p for a in large_data["authors"] for p in a["posts"]]
     assert all(len(p["comments"]) <= 2 for p in posts) and any(p["comments"] for p in posts)
     assert any(p["tags"] for p in posts)
+
+
+def _chains(count: int) -> list[tuple]:
+    """`count` category chains root -> middle -> leaf, each with a post in the middle one (by
+    its own author) and a comment on it."""
+    made = []
+    for _ in range(count):
+        root = f.category()
+        middle = f.category(parent=root)
+        f.category(parent=middle)
+        post = f.post(category=middle)
+        f.comment(post=post)
+        made.append(post)
+    return made
+
+
+def _counted(posts: list) -> dict:
+    return {"authors": [{"posts": [{"category": {"children_count": 1}}]} for _ in posts]}
+
+
+def _counted_through_back_reference(posts: list) -> dict:
+    return {"posts": [{"comments": [{"post": {"author": {"posts_count": 1}}}]} for _ in posts]}
+
+
+def _counted_two_levels_down(posts: list) -> dict:
+    chain = [{"posts": []}, {"posts": [{"category": {"parent": {"children_count": 1}}}]}]
+    return {"categories": [level for _ in posts for level in (*chain, {"posts": []})]}
+
+
+def _back_reference(posts: list) -> dict:
+    return {"posts": [{"comments": [{"post": {"title": p.title}}]} for p in posts]}
+
+
+# (document, statements, expected data): a to-one with a `_count` is prefetched, not joined;
+# under a reverse-FK list Django used to load it again per row. A list's rows selecting their
+# parent asked for one column twice and fell back to the general executor (twice the SQL).
+COUNTED_TO_ONE = [
+    ("{ authors { posts(limit: 2) { category { children_count } } } }", 3, _counted),
+    (
+        "{ posts { comments(limit: 1) { post { author { posts_count } } } } }",
+        3,
+        _counted_through_back_reference,
+    ),
+    (
+        "{ categories(limit: 30) { posts(limit: 2) { category { parent { children_count } } } } }",
+        3,
+        _counted_two_levels_down,
+    ),
+    ("{ posts { comments(limit: 1) { post { title } } } }", 2, _back_reference),
+]
+
+
+@pytest.mark.parametrize("path", ["compiled", "general executor"])
+@pytest.mark.parametrize(("document", "statements", "expected"), COUNTED_TO_ONE)
+def test_a_to_one_under_a_nested_list_costs_the_same_for_2_and_8_parents(
+    graphql, monkeypatch, path, document, statements, expected
+):
+    from django_graphql_auto.execution import engine
+
+    if path == "general executor":
+        monkeypatch.setattr(engine, "execute_compiled", lambda *args: None)
+    posts = _chains(2)
+    small, small_data = _count(graphql, document)
+    posts += _chains(6)
+    large, large_data = _count(graphql, document)
+    assert small == large == statements
+    assert small_data == expected(posts[:2])
+    assert large_data == expected(posts)

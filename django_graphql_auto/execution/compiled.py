@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import inf
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
     GraphQLError,
     GraphQLList,
     GraphQLNonNull,
@@ -31,10 +34,16 @@ from graphql import (
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.paths import slot_name
-from django_graphql_auto.execution.planner import ListPlan, Planner, lists_read_as_values
+from django_graphql_auto.execution.planner import (
+    ListPlan,
+    Planner,
+    lists_read_as_values,
+    values_rows,
+)
 from django_graphql_auto.execution.selection import Selection, collect
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema, ScalarField
+from django_graphql_auto.schema.scalars import json_problem
 from django_graphql_auto.schema.types import (
     SCALAR_TYPES,
     column_reader,
@@ -239,6 +248,23 @@ def _is_flat(
 #: Kinds whose database values already are what the scalar would output (str, int, bool, float).
 _SERIALIZED_AS_STORED = frozenset({"string", "int", "boolean", "float", "json"})
 
+#: What graphql-core checks before writing such a value as stored (`{}` is the value): an Int
+#: fits in 32 bits (SQLite stores any integer in an IntegerField), a Float is finite (PostgreSQL
+#: stores Infinity and NaN; NaN fails both comparisons). Written inline in the generated code:
+#: a comparison costs less than a call, and a value failing it makes the request fall back, so
+#: that the general executor reports its error.
+_STORED_CHECKS = {
+    "int": f"{GRAPHQL_MIN_INT} <= {{}} <= {GRAPHQL_MAX_INT}",
+    "float": "-_inf < {} < _inf",
+    # A JSON column written around the API may hold what no response can carry (JSON.serialize).
+    "json": "_json_problem({}) is None",
+}
+
+
+def _refuse(value: Any) -> Any:
+    raise Fallback(f"{value!r} is not a value of its scalar")
+
+
 _FLAT_CACHE_SIZE = 512
 
 
@@ -307,7 +333,14 @@ class _FlatWriterCompiler:
                 field = ms.scalars[name]
                 reference = f"row[{self._column(prefix + field.name)}]"
                 function = _scalar_function(ms, field, self.bundle.enums)
-                value = reference if function is None else f"{self._helper(function)}({reference})"
+                check = _STORED_CHECKS.get(field.kind)
+                if function is not None:
+                    value = f"{self._helper(function)}({reference})"
+                elif check is not None:
+                    check = check.format("_v")
+                    value = f"(_v if (_v := {reference}) is None or {check} else _refuse(_v))"
+                else:
+                    value = reference
             elif name in ms.counts:
                 value = f"row[{self._column(slot_name((*path, key), 'c'))}]"
             elif ms.relations[name].many:
@@ -340,7 +373,8 @@ class _FlatWriterCompiler:
     ) -> FlatPlan:
         expression = self._expression(ms, children, path, "")
         source = f"def write(row, lists=()):\n    return {expression}\n"
-        namespace = dict(self.helpers)
+        namespace = {"_refuse": _refuse, "_inf": inf, "_json_problem": json_problem}
+        namespace.update(self.helpers)
         exec(compile(source, "<django_graphql_auto flat writer>", "exec"), namespace)
         pk_index = self.columns.index("pk") if self.lists else -1
         return FlatPlan(list(self.columns), namespace["write"], tuple(self.lists), pk_index)
@@ -380,6 +414,17 @@ def _flat_plan(
     return plan
 
 
+def _write_rows(plan: FlatPlan, rows: list[tuple], lists: Any) -> list[dict[str, Any]]:
+    """Rows written while loading, that is inside `_load_root`, where a GraphQLError counts
+    as the root field's own error (a bad argument, a refused model). A value the writer cannot
+    produce must make the request fall back instead, as it does when writing comes after."""
+    write = plan.write
+    try:
+        return [write(row, lists) for row in rows]
+    except Exception as error:
+        raise Fallback(str(error)) from error
+
+
 def _read_lists(
     planner: Planner, plan: FlatPlan, lists: list[ListPlan], parents: list[Any]
 ) -> list[dict[Any, list[Any]]]:
@@ -395,7 +440,7 @@ def _read_lists(
             # A row of a many-to-many list may come under several parents: read it once.
             keys = list(dict.fromkeys(r[child.pk_index] for g in grouped.values() for r in g))
             nested = _read_lists(planner, child, entry.lists, keys)
-            grouped = {k: [child.write(r, nested) for r in rows] for k, rows in grouped.items()}
+            grouped = {k: _write_rows(child, rows, nested) for k, rows in grouped.items()}
         fetched.append(grouped)
     return fetched
 
@@ -406,12 +451,12 @@ def _values_loader(
     """Rows as `values_list` tuples; when the plan holds lists, rows already written (the
     lists are read once all parents are known, one statement each)."""
     if not plan.lists:
-        return lambda queryset: list(queryset.values_list(*plan.columns))
+        return lambda queryset: values_rows(queryset, plan.columns)
 
     def load(queryset: Any) -> list[Any]:
-        rows = list(queryset.values_list(*plan.columns))
+        rows = values_rows(queryset, plan.columns)
         fetched = _read_lists(planner, plan, lists, [row[plan.pk_index] for row in rows])
-        return [plan.write(row, fetched) for row in rows]
+        return _write_rows(plan, rows, fetched)
 
     return load
 

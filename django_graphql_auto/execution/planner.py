@@ -14,9 +14,10 @@ is where the field resolvers read them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from math import ceil
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import (
@@ -29,8 +30,10 @@ from django.db.models import (
     Subquery,
     Value,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.query import ModelIterable
 
 from django_graphql_auto.execution.errors import bad_input
 from django_graphql_auto.execution.filtering import FilterCompiler
@@ -92,6 +95,93 @@ def lists_read_as_values(info: Any) -> bool:
             if f.is_relation and f.related_model in (field.model, field.related_model)
         )
     return False
+
+
+#: (model, names) -> (the names to ask for, a getter putting a row back in `names` order), or
+#: None when every name is a column of its own. Depends on the models only; bounded anyway.
+_DISTINCT_NAMES: dict[tuple, tuple[tuple[str, ...], Callable] | None] = {}
+_DISTINCT_NAMES_SIZE = 512
+
+
+def _distinct_names(
+    model: Any, names: tuple[str, ...], annotations: Any
+) -> tuple[tuple[str, ...], Callable] | None:
+    """See `values_rows`. Columns are compared as Django's window filter compares them: the
+    expressions the names resolve to (the same table alias and column are equal)."""
+    key = (model, names)
+    if key in _DISTINCT_NAMES:
+        return _DISTINCT_NAMES[key]
+    fields = [name for name in names if name not in annotations]
+    select = QuerySet(model=model).values_list(*fields).query.select
+    columns = {}
+    if len(select) == len(fields):  # else a name stands for several columns: keep them all
+        columns = dict(zip(fields, select, strict=True))
+    first: dict[Any, int] = {}
+    asked: list[str] = []
+    positions = []
+    for name in names:
+        column = columns.get(name, ("name", name))  # annotations are distinct by name
+        if column not in first:
+            first[column] = len(asked)
+            asked.append(name)
+        positions.append(first[column])
+    found = None if len(asked) == len(names) else (tuple(asked), itemgetter(*positions))
+    if len(_DISTINCT_NAMES) >= _DISTINCT_NAMES_SIZE:
+        _DISTINCT_NAMES.clear()
+    _DISTINCT_NAMES[key] = found
+    return found
+
+
+def values_rows(queryset: QuerySet, names: Sequence[str]) -> list[tuple]:
+    """`queryset.values_list(*names)` rows, asking the database for each column once.
+
+    Two names may be one column: `author_id` and `author__pk` both resolve to the row's own
+    foreign key, with no join. Django's window filter (the QUALIFY emulation behind
+    `list_values` and a sliced prefetch) selects each distinct column once in its outer query,
+    so such a row came back one value short, every later value in the wrong place. Names are
+    told apart by the column Django resolves them to, and each row is put back in `names`
+    order."""
+    names = tuple(names)
+    distinct = _distinct_names(queryset.model, names, queryset.query.annotations)
+    if distinct is None:
+        return list(queryset.values_list(*names))
+    asked, order = distinct
+    return [order(row) for row in queryset.values_list(*asked)]
+
+
+class _PrefetchingAfterLoad(ModelIterable):
+    """The rows of `inner` (the queryset's own iterable), then its `lookups` run on them."""
+
+    inner: type[ModelIterable] = ModelIterable
+    lookups: tuple = ()
+
+    def __iter__(self) -> Iterator[Any]:
+        rows = list(self.inner(self.queryset, self.chunked_fetch, self.chunk_size))
+        prefetch_related_objects(rows, *self.lookups)
+        return iter(rows)
+
+
+def prefetched_once(rows: QuerySet) -> QuerySet:
+    """`rows` (a reverse foreign key's prefetch queryset), running its own prefetches once.
+
+    Django's reverse-FK prefetcher evaluates the queryset itself (which runs its prefetches),
+    then hands those lookups back to the outer `prefetch_related_objects`, which walks them
+    again. A to-one stored under a slot (`to_attr`) counts as fetched there, so Django reads
+    the relation's own attribute instead, which is not loaded: one SELECT per row
+    (`authors { posts(limit: 2) { category { children_count } } }`; a joined to-one has its
+    attribute loaded, a to-many's attribute is a manager, which runs nothing). Here the lookups
+    are run by the iterable, after loading the rows, and the queryset shows none to hand back."""
+    lookups = rows._prefetch_related_lookups
+    if not lookups:
+        return rows
+    iterable = type(
+        "PrefetchingAfterLoad",
+        (_PrefetchingAfterLoad,),
+        {"inner": rows._iterable_class, "lookups": lookups},
+    )
+    rows = rows.prefetch_related(None)
+    rows._iterable_class = iterable
+    return rows
 
 
 def _size(value: Any, argument: str, default: int, maximum: int) -> int:
@@ -184,8 +274,7 @@ class Planner:
         remote = plan.rows.model._meta.get_field(plan.remote)
         column = plan.remote if remote.many_to_many else remote.attname
         if len(parents) == 1:
-            found = plan.for_parent(parents[0]).values_list(*columns)
-            return {parents[0]: list(found)}
+            return {parents[0]: values_rows(plan.for_parent(parents[0]), columns)}
         rows = plan.rows
         if plan.annotations and remote.many_to_many:
             # A related row may belong to several parents, each keeping it in its window or
@@ -207,7 +296,7 @@ class Planner:
         if plan.annotations and not remote.many_to_many:
             chosen = annotate_chosen(chosen, plan.annotations, plan.rows.query.order_by)
         grouped: dict[Any, list[tuple]] = {}
-        for values in chosen.values_list(column, *columns):
+        for values in values_rows(chosen, (column, *columns)):
             grouped.setdefault(values[0], []).append(values[1:])
         return grouped
 
@@ -405,6 +494,8 @@ class Planner:
             rows = rows[start:stop]
             if late:
                 rows._iterable_class = annotated_after_window(late)
+            if reverse_fk:
+                rows = prefetched_once(rows)
             level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
             return
         needs_annotations = any(c.name in target.counts for c in selection.children)

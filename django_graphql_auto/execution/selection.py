@@ -51,6 +51,10 @@ def _gather(
     grouped: dict[str, list[FieldNode]],
     visited: set[str],
 ) -> None:
+    """`visited`: the fragments spread so far anywhere in this collection, skipped when spread
+    again (even in a sibling branch or another node of the same field), as graphql-core's
+    `collect_fields` does; the error locations of a field are its nodes, so a fragment gathered
+    twice would list each of its locations twice."""
     for selection_set in selection_sets:
         for node in selection_set.selections:
             if not _included(node, variables):
@@ -64,19 +68,13 @@ def _gather(
                     _gather(parent, [node.selection_set], fragments, variables, grouped, visited)
             elif isinstance(node, FragmentSpreadNode):
                 name = node.name.value
+                if name in visited:
+                    continue
+                visited.add(name)
                 fragment = fragments.get(name)
-                if fragment is None or name in visited:
+                if fragment is None or fragment.type_condition.name.value != parent.name:
                     continue
-                if fragment.type_condition.name.value != parent.name:
-                    continue
-                _gather(
-                    parent,
-                    [fragment.selection_set],
-                    fragments,
-                    variables,
-                    grouped,
-                    visited | {name},
-                )
+                _gather(parent, [fragment.selection_set], fragments, variables, grouped, visited)
 
 
 def collect(

@@ -95,6 +95,20 @@ def test_decimal_keeps_decimal_places(graphql):
     assert graphql(f"{{ post(id: {post.pk}) {{ price }} }}").ok()["post"]["price"] == "7.00"
 
 
+@pytest.mark.parametrize("price", ["-0", "-0.00", "0"])
+def test_a_negative_zero_decimal_is_zero(graphql, price):
+    """The payload answers from the saved row: it must show what a later read shows."""
+    author = f.author()
+    result = graphql(
+        "mutation($i: CreatePostInput!) { create_post(input: $i) { ok object { id price } } }",
+        {"i": {"title": "t", "slug": "t", "body": "b", "author": str(author.pk), "price": price}},
+    )
+    created = result.ok()["create_post"]["object"]
+    assert created["price"] == "0.00"
+    read = graphql(f"{{ post(id: {created['id']}) {{ price }} }}").ok()["post"]
+    assert read == {"price": "0.00"}
+
+
 def test_clinic_types_round_trip(graphql):
     clinic = f.clinic(
         opening_time=dt.time(7, 45, 30),

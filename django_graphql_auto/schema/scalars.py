@@ -125,7 +125,8 @@ def _to_decimal(text: str) -> Decimal:
         raise GraphQLError(f"Decimal cannot represent {text!r}.") from None
     if not number.is_finite():
         raise GraphQLError(f"Decimal cannot represent {text!r}: not a finite number.")
-    return number
+    # "-0" would come back as "-0.00" from the saved row and "0.00" once read again.
+    return number.copy_abs() if number.is_zero() else number
 
 
 def parse_decimal(value: Any) -> Decimal:

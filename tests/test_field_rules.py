@@ -327,14 +327,18 @@ def test_write_only_with_a_condition_is_written_by_all_and_read_by_the_role(grap
 # --- Meta.ordering never sorts by an unreadable field ---------------------------------------
 
 
-@pytest.fixture
-def ordered_by_rating(monkeypatch):
-    """Post with `Meta.ordering = ["-rating"]` (model introspection is cached: refresh it)."""
-    monkeypatch.setattr(Post._meta, "ordering", ["-rating"])
+def _post_ordering(monkeypatch, ordering: list[str]):
+    """Post with this `Meta.ordering` (model introspection is cached: refresh it)."""
+    monkeypatch.setattr(Post._meta, "ordering", ordering)
     inspect_model.cache_clear()
     yield
     monkeypatch.undo()
     inspect_model.cache_clear()
+
+
+@pytest.fixture
+def ordered_by_rating(monkeypatch):
+    yield from _post_ordering(monkeypatch, ["-rating"])
 
 
 def test_default_ordering_skips_an_unreadable_field(graphql, ordered_by_rating):
@@ -355,11 +359,7 @@ def test_default_ordering_skips_an_unreadable_field(graphql, ordered_by_rating):
 
 @pytest.fixture
 def ordered_by_author_email(monkeypatch):
-    monkeypatch.setattr(Post._meta, "ordering", ["author__email"])
-    inspect_model.cache_clear()
-    yield
-    monkeypatch.undo()
-    inspect_model.cache_clear()
+    yield from _post_ordering(monkeypatch, ["author__email"])
 
 
 @pytest.mark.parametrize(

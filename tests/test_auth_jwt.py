@@ -179,10 +179,24 @@ def test_wrong_password_is_unauthenticated(graphql, alice):
     assert result.errors[0]["message"] == "Invalid username or password."
 
 
-def test_inactive_user_cannot_log_in(graphql, alice):
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.contrib.auth.backends.ModelBackend",
+        "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    ],
+)
+def test_inactive_user_cannot_log_in(graphql, alice, backend):
+    """Also with a backend that returns inactive users: the same answer as a wrong password,
+    and nothing recorded as a sign-in."""
     alice.is_active = False
     alice.save()
-    assert_unauthenticated(graphql(LOGIN, {"username": "alice", "password": PASSWORD}), "login")
+    with override_settings(AUTHENTICATION_BACKENDS=[backend]):
+        result = graphql(LOGIN, {"username": "alice", "password": PASSWORD})
+    assert_unauthenticated(result, "login")
+    assert result.errors[0]["message"] == "Invalid username or password."
+    alice.refresh_from_db()
+    assert alice.last_login is None
 
 
 def now() -> int:

@@ -280,3 +280,19 @@ def test_guessing_codes_locks_the_account(graphql, alice):
         assert graphql(VERIFY, {"ticket": ticket, "code": wrong}).codes == [UNAUTHENTICATED]
     locked = graphql(VERIFY, {"ticket": ticket, "code": right})
     assert locked.codes == ["RATE_LIMITED"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["\u0661" * 6, "12345\uff16", "\u00b9\u00b2\u00b3\u00b9\u00b2\u00b3"],
+    ids=["arabic-indic", "fullwidth", "superscript"],
+)
+def test_digits_of_other_scripts_are_a_wrong_code_and_count(graphql, alice, code):
+    """str.isdigit() accepts them, the code comparison then failed with a server error that
+    counted no failure: the lock must come after five such guesses as after five wrong codes."""
+    secret, _ = enable_mfa(graphql, login(graphql)["access_token"])
+    ticket = login(graphql)["mfa_ticket"]
+    for _ in range(5):
+        assert graphql(VERIFY, {"ticket": ticket, "code": code}).codes == [UNAUTHENTICATED]
+    locked = graphql(VERIFY, {"ticket": ticket, "code": fresh_code(secret)})
+    assert locked.codes == ["RATE_LIMITED"]

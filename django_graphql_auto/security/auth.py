@@ -208,7 +208,9 @@ def resolve_login(_root: Any, info: Any, username: str, password: str) -> AuthRe
     config = _config(info)
     _throttle(info, username)
     user = authenticate(_request(info), username=username, password=password)
-    if user is None:
+    # A backend may return an inactive user (AllowAllUsersModelBackend): no sign-in for them,
+    # and the same answer as a wrong password.
+    if user is None or not user.is_active:
         _failed(info, username)
         raise _unauthenticated("Invalid username or password.")
     if mfa.has_confirmed_device(user):

@@ -92,7 +92,8 @@ def _normalize(code: str) -> str:
 
 def is_totp_code(code: str) -> bool:
     code = "".join(code.split())
-    return len(code) == 6 and code.isdigit()
+    # isdigit() alone accepts other scripts' digits ("١٢٣٤٥٦"), which no authenticator shows.
+    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 def verify_totp(device: MFADevice, code: str, window: int) -> bool:

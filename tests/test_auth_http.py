@@ -1,7 +1,8 @@
 """Sessions, CSRF and the HttpOnly cookie mode of the tokens, over real HTTP.
 
 A POST authenticated by a cookie (Django's session, or the token cookies in JWT_COOKIE mode)
-must pass Django's CSRF check; a Bearer-authenticated request needs no CSRF token."""
+must pass Django's CSRF check, and so must every POST that is not JSON in JWT_COOKIE mode; a
+Bearer-authenticated request needs no CSRF token."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from django_graphql_auto.models import RefreshToken
 from django_graphql_auto.security.authentication import ACCESS_COOKIE, REFRESH_COOKIE
 from tests.auth_support import (
     LOGIN,
@@ -213,4 +215,42 @@ def test_cookie_mode_expired_access_cookie_is_anonymous(alice, graphql):
     response, body = post(spa, REFRESH, {}, **csrf)
     assert body["data"]["refresh_token"]["ok"] is True
     response, body = post(spa, ME, **csrf)
+    assert body["data"]["me"]["username"] == "alice"
+
+
+def multipart_login(client: Client, **headers):
+    """``login`` sent the way a cross-site HTML form can send it: multipart, no preflight."""
+    variables = {"username": "alice", "password": PASSWORD}
+    operations = json.dumps({"query": LOGIN, "variables": variables})
+    response = client.post(
+        "/graphql/",
+        {"operations": operations, "map": "{}"},
+        HTTP_ACCEPT="application/graphql-response+json",
+        **headers,
+    )
+    return response, json.loads(response.content)
+
+
+@pytest.mark.usefixtures("cookie_mode")
+def test_cookie_mode_form_login_needs_the_csrf_token(alice):
+    """Login CSRF: a cross-site form POSTs `login` as the attacker with no cookie at all (with
+    SameSite=Lax the victim's own are not even sent); the response set the attacker's token
+    cookies in the victim's browser, whose later requests then ran as the attacker."""
+    for headers in ({"HTTP_ORIGIN": "https://evil.example"}, {"HTTP_ORIGIN": "null"}, {}):
+        victim = Client(enforce_csrf_checks=True)
+        response, body = multipart_login(victim, **headers)
+        assert response.status_code == 403, headers
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert "data" not in body
+        # Nothing ran: no token cookie was set, no login was issued.
+        assert ACCESS_COOKIE not in response.cookies and REFRESH_COOKIE not in response.cookies
+        assert not RefreshToken.objects.exists()
+    # The same-site page sends the token (as GraphiQL and the documented clients do): it signs
+    # in with a multipart request too, and its cookies then authenticate it.
+    spa = Client(enforce_csrf_checks=True)
+    response, body = multipart_login(spa, HTTP_ORIGIN="http://testserver", **with_csrf(spa))
+    assert response.status_code == 200, body
+    assert body["data"]["login"]["ok"] is True
+    assert response.cookies[ACCESS_COOKIE].value and response.cookies[REFRESH_COOKIE].value
+    _, body = post(spa, ME, HTTP_X_CSRFTOKEN=spa.cookies[settings.CSRF_COOKIE_NAME].value)
     assert body["data"]["me"]["username"] == "alice"

@@ -325,6 +325,23 @@ def test_reused_refresh_token_revokes_the_family(graphql, alice):
     assert graphql(REFRESH, {"token": other_login["refresh_token"]}).ok()
 
 
+def test_refresh_is_refused_while_the_role_requires_mfa(graphql, alice):
+    """MFA_REQUIRED_ROLES was checked by login only: a refresh token obtained before the user
+    joined such a role rotated forever, each new token with a full lifetime, MFA never asked."""
+    tokens = login(graphql)
+    alice.groups.add(Group.objects.create(name="operators"))
+    with override_settings(DJANGO_GRAPHQL_AUTO={"MFA_REQUIRED_ROLES": ["operators"]}):
+        refused = graphql(REFRESH, {"token": tokens["refresh_token"]})
+        assert_unauthenticated(refused, "refresh_token")
+        assert refused.errors[0]["message"] == (
+            "Your role requires multi-factor authentication: set it up to sign in."
+        )
+        # That login is over, its access token included; signing in again asks for MFA setup.
+        assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
+        assert_refused(me(graphql, tokens["access_token"]))
+        assert login(graphql)["mfa_setup_required"] is True
+
+
 def test_logout_revokes_the_login(graphql, alice):
     tokens = login(graphql)
     result = graphql(LOGOUT, {"token": tokens["refresh_token"]})

@@ -12,11 +12,12 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import override_settings
 
-from django_graphql_auto.models import MFABackupCode, MFADevice
+from django_graphql_auto.models import MFABackupCode, MFADevice, RefreshToken
 from tests.auth_support import (
     LOGIN,
     ME,
     PASSWORD,
+    REFRESH,
     UNAUTHENTICATED,
     auth_environment,  # noqa: F401 (fixture)
     bearer,
@@ -144,6 +145,7 @@ def test_full_mfa_flow(graphql, alice):
     assert again.codes == [UNAUTHENTICATED]
     # Format does not matter: upper case and without the dash is the same code.
     other = backup_codes[1].replace("-", "").upper()
+    ticket = login(graphql)["mfa_ticket"]
     assert graphql(VERIFY, {"ticket": ticket, "code": other}).ok()["verify_mfa"]["ok"] is True
     assert MFABackupCode.objects.filter(used_at__isnull=False).count() == 2
 
@@ -192,6 +194,39 @@ def test_bad_tickets_are_refused(graphql, alice):
     result = graphql(VERIFY, {"ticket": ticket, "code": fresh_code(secret)})
     assert result.codes == [UNAUTHENTICATED]
     assert "password" in result.errors[0]["message"]
+
+
+def test_a_ticket_signs_in_once(graphql, alice):
+    """A ticket stayed usable for its whole lifetime after a successful verify_mfa: whoever
+    held it could turn each further code into another login."""
+    secret, backup_codes = enable_mfa(graphql, login(graphql)["access_token"])
+    ticket = login(graphql)["mfa_ticket"]
+    window = {code_at(secret, offset) for offset in (-1, 0, 1, 2)}
+    wrong = next(code for code in ("000000", "111111", "222222") if code not in window)
+    # A wrong code does not use the ticket up ...
+    assert graphql(VERIFY, {"ticket": ticket, "code": wrong}).codes == [UNAUTHENTICATED]
+    assert graphql(VERIFY, {"ticket": ticket, "code": fresh_code(secret)}).ok()["verify_mfa"]["ok"]
+    # ... a login does.
+    again = graphql(VERIFY, {"ticket": ticket, "code": backup_codes[0]})
+    assert again.codes == [UNAUTHENTICATED] and again.data is None
+    assert "already used" in again.errors[0]["message"]
+    # Nothing was issued, and the backup code was not spent: it signs in with a new ticket.
+    assert RefreshToken.objects.values("family").distinct().count() == 2
+    assert not MFABackupCode.objects.filter(used_at__isnull=False).exists()
+    ticket = login(graphql)["mfa_ticket"]
+    assert graphql(VERIFY, {"ticket": ticket, "code": backup_codes[0]}).ok()["verify_mfa"]["ok"]
+
+
+def test_turning_mfa_on_ends_the_other_logins(graphql, alice):
+    """Logins made with the password alone outlived MFA: another device's refresh token kept
+    rotating, so a stolen session survived the very step meant to lock the account down."""
+    mine, other = login(graphql), login(graphql)
+    enable_mfa(graphql, mine["access_token"])
+    assert graphql(ME, **bearer(other["access_token"])).status == 401
+    assert graphql(REFRESH, {"token": other["refresh_token"]}).codes == [UNAUTHENTICATED]
+    # The login that turned MFA on has just proved a code: it goes on.
+    assert graphql(ME, **bearer(mine["access_token"])).ok()["me"]["mfa_enabled"] is True
+    assert graphql(REFRESH, {"token": mine["refresh_token"]}).ok()["refresh_token"]["ok"]
 
 
 def test_disable_mfa_needs_a_current_code(graphql, alice):
@@ -259,6 +294,22 @@ def test_role_requires_mfa_setup_before_tokens(graphql, alice):
         refused = graphql(DISABLE, {"code": fresh_code(setup["secret"])}, **bearer(access)).ok()
         assert refused["disable_mfa"]["ok"] is False
         assert "role requires" in refused["disable_mfa"]["errors"][0]
+
+
+def test_setting_mfa_up_for_a_role_ends_the_logins_from_before(graphql, alice):
+    """A login made before the user joined the role kept working once the user had set MFA up
+    (the device is confirmed, so the role is satisfied): it never passed MFA."""
+    before = login(graphql)
+    alice.groups.add(Group.objects.create(name="operators"))
+    with override_settings(DJANGO_GRAPHQL_AUTO=ROLES):
+        ticket = login(graphql)["mfa_ticket"]
+        secret = graphql(SETUP, {"ticket": ticket}).ok()["setup_mfa"]["secret"]
+        confirm = graphql(CONFIRM, {"code": code_at(secret), "ticket": ticket}).ok()
+        after = confirm["confirm_mfa"]["login"]
+        assert graphql(ME, **bearer(before["access_token"])).status == 401
+        assert graphql(REFRESH, {"token": before["refresh_token"]}).codes == [UNAUTHENTICATED]
+        # The login that set MFA up refreshes: the role is satisfied.
+        assert graphql(REFRESH, {"token": after["refresh_token"]}).ok()["refresh_token"]["ok"]
 
 
 def test_role_outside_the_list_logs_in_directly(graphql, alice):

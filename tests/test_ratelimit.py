@@ -17,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,18 +25,21 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pyotp
 import pytest
 import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import caches
-from django.test import override_settings
+from django.core.management import call_command
+from django.db import connections
+from django.test import Client, override_settings
 from graphql import is_composite_type
 
 from django_graphql_auto.conf import find_problems
 from django_graphql_auto.execution.errors import RATE_LIMITED
 from django_graphql_auto.schema.registry import get_schema
-from django_graphql_auto.security import ratelimit
+from django_graphql_auto.security import mfa, ratelimit
 from django_graphql_auto.security.ratelimit import (
     RateLimited,
     TokenBucket,
@@ -46,6 +50,7 @@ from django_graphql_auto.security.ratelimit import (
     record_login_success,
 )
 from django_graphql_auto.security.rates import Rate, parse_rate
+from tests.auth_support import LOGIN, PASSWORD, UNAUTHENTICATED, bearer
 from tests.graphql_http import post_graphql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -633,9 +638,7 @@ def _wait_until_listening(process, port, log_path, deadline):
     pytest.fail(f"server on port {port} did not start in time:\n{log_path.read_text()}")
 
 
-@pytest.fixture
-def two_servers(request, tmp_path, redis_url, redis_prefix):
-    """Two ``runserver`` processes of the example project on loopback, one Redis budget."""
+def _server_env(tmp_path, redis_url, redis_prefix):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.ratelimit_server_settings",
@@ -646,6 +649,13 @@ def two_servers(request, tmp_path, redis_url, redis_prefix):
         "RL_TEST_QUERY_RATE": "5/hour",
     }
     env.pop("DJANGO_DEBUG", None)
+    return env
+
+
+@pytest.fixture
+def two_servers(request, tmp_path, redis_url, redis_prefix):
+    """Two ``runserver`` processes of the example project on loopback, one Redis budget."""
+    env = _server_env(tmp_path, redis_url, redis_prefix)
     servers = []
 
     def stop():
@@ -685,8 +695,8 @@ def two_servers(request, tmp_path, redis_url, redis_prefix):
     return servers
 
 
-def _http_post(port, query):
-    body = json.dumps({"query": query}).encode()
+def _http_post(port, query, variables=None):
+    body = json.dumps({"query": query, "variables": variables}).encode()
     http_request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql/",
         data=body,
@@ -718,3 +728,246 @@ def test_two_server_processes_share_one_budget(two_servers):
     retry_after = int(headers["Retry-After"])
     assert 700 <= retry_after <= 720  # 3600 s / 5 tokens, minus the few seconds the test took
     assert body["errors"][0]["extensions"]["retryAfter"] == retry_after
+
+
+def test_two_server_processes_share_one_login_limit(two_servers, tmp_path, redis_url, redis_prefix):
+    """20 parallel wrong passwords for one account, split across two server processes that
+    share Redis: LOGIN_FAILURE_LIMIT (5) passwords are checked in all. (The IP's login budget,
+    "10/minute", lets 10 of them reach the account's limit.)"""
+    subprocess.run(
+        [sys.executable, str(ROOT / "example" / "manage.py"), "migrate", "--noinput", "-v0"],
+        cwd=ROOT / "example",
+        env=_server_env(tmp_path, redis_url, redis_prefix),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    (_, port_a, _), (_, port_b, _) = two_servers
+    variables = {"username": "nobody", "password": "guess"}
+
+    def attempt(index):
+        _status, _headers, body = _http_post((port_a, port_b)[index % 2], LOGIN, variables)
+        return codes(body)
+
+    results = _in_parallel(20, attempt)
+    assert results.count([UNAUTHENTICATED]) == 5, results
+    assert results.count([RATE_LIMITED]) == 15, results
+
+
+# --- parallel attempts, on every kind of cache -------------------------------------------------
+
+# SQLite's shared in-memory test database locks whole tables between connections ("database table
+# is locked"): parallel requests through a database cache run on PostgreSQL.
+PARALLEL_BACKENDS = [
+    "locmem",
+    "redis",
+    pytest.param(
+        "database",
+        marks=pytest.mark.skipif(
+            "sqlite" in settings.DATABASES["default"]["ENGINE"],
+            reason="parallel writers to SQLite's in-memory test database",
+        ),
+    ),
+    "file",
+]
+
+
+@pytest.fixture
+def limits_cache(request, tmp_path):
+    """The alias of a cache of the kind the test is parametrized with (``indirect``), its keys
+    its own, with a default TIMEOUT of 0: a counter written back with the cache's default expiry,
+    as Django's generic ``incr`` does on the database and file caches, is gone at once."""
+    kind = request.param
+    prefix = f"dga-test-{uuid.uuid4().hex[:12]}"
+    if kind == "redis":
+        prefix = request.getfixturevalue("redis_prefix")  # deletes the keys afterwards
+        config = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL}
+    elif kind == "database":
+        call_command("createcachetable", "dga_test_rate_limits", verbosity=0)
+        config = {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dga_test_rate_limits",
+        }
+    elif kind == "file":
+        config = {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    else:
+        config = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
+    limits_config = {**config, "KEY_PREFIX": prefix, "TIMEOUT": 0}
+    with override_settings(CACHES={"default": settings.CACHES["default"], "limits": limits_config}):
+        yield "limits"
+
+
+def _in_parallel(count, attempt):
+    """``attempt(i)`` for i in range(count), each in its own thread, all let go at once."""
+    start = threading.Barrier(count)
+
+    def run(index):
+        start.wait(timeout=30)
+        try:
+            return attempt(index)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def _login_codes(remote_addr, username, password):
+    _, body, _ = post(
+        Client(REMOTE_ADDR=remote_addr), LOGIN, {"username": username, "password": password}
+    )
+    return codes(body)
+
+
+@pytest.mark.parametrize("limits_cache", PARALLEL_BACKENDS, indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_are_checked_only_up_to_the_account_limit(limits_cache):
+    """The lock was read before the password was checked and the failure counted after: 20
+    parallel logins with wrong passwords all found no lock, and all 20 passwords were tried
+    against a limit of 3. Each comes from its own IP, so only the account's limit applies."""
+    User.objects.create_user("carol", password=PASSWORD)  # the default, slow, hasher
+    with limits(
+        RATE_LIMIT_CACHE=limits_cache,
+        LOGIN_FAILURE_LIMIT=3,
+        LOGIN_IP_FAILURE_LIMIT=None,
+        LOGIN_LOCKOUT_SECONDS=300,
+    ):
+        results = _in_parallel(
+            20, lambda i: _login_codes(f"198.51.100.{i + 1}", "Carol", f"wrong-{i}")
+        )
+        assert results.count([UNAUTHENTICATED]) == 3, results
+        assert results.count([RATE_LIMITED]) == 17, results
+        # The three failures locked the account, for the right password too.
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        status, body, response = post(client, LOGIN, {"username": "carol", "password": PASSWORD})
+        assert status == 429 and codes(body) == [RATE_LIMITED]
+        assert 290 <= int(response["Retry-After"]) <= 300
+
+
+@pytest.mark.parametrize("limits_cache", PARALLEL_BACKENDS, indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_from_one_ip_are_checked_only_up_to_its_limit(limits_cache):
+    """The per-IP limit holds under parallel requests too: a spray of 20 parallel logins to 20
+    accounts (unknown ones: Django checks a password for them as well) from one IP."""
+    with limits(RATE_LIMIT_CACHE=limits_cache, LOGIN_FAILURE_LIMIT=None, LOGIN_IP_FAILURE_LIMIT=4):
+        results = _in_parallel(20, lambda i: _login_codes("192.0.2.66", f"user{i}", "guess"))
+        assert results.count([UNAUTHENTICATED]) == 4, results
+        assert results.count([RATE_LIMITED]) == 16, results
+        assert _login_codes("192.0.2.66", "someone", "guess") == [RATE_LIMITED]
+        assert _login_codes("192.0.2.1", "someone", "guess") == [UNAUTHENTICATED]
+
+
+@pytest.mark.parametrize("limits_cache", ["database", "file"], indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_windows_hold_on_caches_whose_incr_resets_the_expiry(limits_cache, rf, fake_clock):
+    """The database and file caches increment with a get and a set that takes the cache's
+    default TIMEOUT (0 here): a counter lasted until its next increment, so "3/hour" let every
+    request through, and failures never added up to a lock."""
+    fake_clock.now = 3600 * 1000 + 60  # a minute into an hour
+    bucket = TokenBucket(caches[limits_cache], parse_rate("3/hour"))
+    assert bucket.strategy == "window"
+    assert [bucket.take("k").allowed for _ in range(5)] == [True] * 3 + [False] * 2
+    fake_clock.advance(3000)  # later in the same hour
+    assert not bucket.take("k").allowed
+    fake_clock.advance(600)  # the next hour
+    assert bucket.take("k").allowed
+
+    request = rf.post("/graphql/", REMOTE_ADDR="192.0.2.1")
+    with limits(RATE_LIMIT_CACHE=limits_cache, LOGIN_FAILURE_LIMIT=3, LOGIN_LOCKOUT_SECONDS=600):
+        _attempt(request, "alice")
+        _attempt(request, "alice")
+        fake_clock.advance(601)  # failures count for 600 s from the first: these have ended
+        _attempt(request, "alice")
+        _attempt(request, "alice")
+        check_login_allowed(request, "alice")
+        fake_clock.advance(500)
+        _attempt(request, "alice")  # the third within 600 s of the first of this window
+        with pytest.raises(RateLimited) as refused:
+            check_login_allowed(request, "alice")
+        assert refused.value.retry_after == 600
+        fake_clock.advance(600)
+        check_login_allowed(request, "alice")  # the lock has run out
+
+
+VERIFY = """
+mutation($ticket: String!, $code: String!) {
+  verify_mfa(ticket: $ticket, code: $code) { ok access_token }
+}
+"""
+
+
+def _enable_mfa(username):
+    """Turn MFA on for ``username`` over HTTP; return the TOTP secret."""
+    client = Client()
+    _, body, _ = post(client, LOGIN, {"username": username, "password": PASSWORD})
+    auth = bearer(body["data"]["login"]["access_token"])
+    setup = "mutation { setup_mfa { secret } }"
+    secret = post(client, setup, **auth)[1]["data"]["setup_mfa"]["secret"]
+    confirm = "mutation($code: String!) { confirm_mfa(code: $code) { ok } }"
+    _, body, _ = post(client, confirm, {"code": pyotp.TOTP(secret).now()}, **auth)
+    assert body["data"]["confirm_mfa"]["ok"] is True, body
+    return secret
+
+
+@pytest.mark.parametrize("limits_cache", ["locmem", "redis"], indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_parallel_mfa_codes_are_checked_only_up_to_the_limit(limits_cache, settings, monkeypatch):
+    """Parallel ``verify_mfa`` guesses with one ticket were each checked (400 parallel guesses
+    checked 16 codes against a limit of 5). Meanwhile right passwords, and MFA turned on, do not
+    use the limits up: a right password that goes on to MFA is given back at the end of its
+    request, although nothing settles it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    User.objects.create_user("dora", password=PASSWORD)
+    with limits(RATE_LIMIT_CACHE=limits_cache, LOGIN_FAILURE_LIMIT=3, LOGIN_IP_FAILURE_LIMIT=3):
+        secret = _enable_mfa("dora")
+        client = Client(REMOTE_ADDR="192.0.2.7")
+        for _ in range(5):
+            _, body, _ = post(client, LOGIN, {"username": "dora", "password": PASSWORD})
+            assert body["data"]["login"]["mfa_required"] is True, body
+        ticket = body["data"]["login"]["mfa_ticket"]
+
+        checked = []
+        verify_code = mfa.verify_code
+
+        def slow_verify_code(*args, **kwargs):  # a check that takes a while, as a hash does
+            checked.append(1)
+            time.sleep(0.2)
+            return verify_code(*args, **kwargs)
+
+        monkeypatch.setattr(mfa, "verify_code", slow_verify_code)
+        valid = {pyotp.TOTP(secret).at(time.time() + 30 * step) for step in (-1, 0, 1)}
+        guesses = [
+            code for code in (f"{n:06d}" for n in range(100000, 100040)) if code not in valid
+        ]
+
+        def guess(index):
+            client = Client(REMOTE_ADDR="192.0.2.7")
+            _, body, _ = post(client, VERIFY, {"ticket": ticket, "code": guesses[index]})
+            return codes(body)
+
+        results = _in_parallel(30, guess)
+        assert len(checked) == 3 and results.count([UNAUTHENTICATED]) == 3, results
+        assert results.count([RATE_LIMITED]) == 27, results
+
+
+def test_an_attempt_nothing_settles_stops_counting(rf, fake_clock):
+    """An attempt counts as being checked from ``login_attempt`` until it is settled, given
+    back, or ``CHECK_SECONDS`` to twice that have passed (a request that never finished)."""
+    request = rf.post("/graphql/", REMOTE_ADDR="192.0.2.1")
+    with limits(LOGIN_FAILURE_LIMIT=2):
+        ratelimit.login_attempt(request, "alice")
+        ratelimit.login_attempt(request, "alice").failed()
+        with pytest.raises(RateLimited) as refused:
+            ratelimit.login_attempt(request, "alice")  # one failure, one still being checked
+        assert refused.value.retry_after == 1
+        fake_clock.advance(2 * ratelimit.CHECK_SECONDS)
+        ratelimit.login_attempt(request, "alice").succeeded()
+        ratelimit.login_attempt(request, "alice").release()
+        attempt = ratelimit.login_attempt(request, "alice")
+        attempt.failed()
+        attempt.failed()  # settled once: one failure
+        check_login_allowed(request, "alice")

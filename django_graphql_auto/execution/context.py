@@ -42,6 +42,8 @@ class RequestContext:
     _roles: frozenset[str] | None = None
     #: Concrete models whose rows this request read (the response cache keys on them).
     models_read: set[type[Model]] = field(default_factory=set)
+    #: The login attempt an auth mutation is checking (`security.ratelimit.LoginAttempt`).
+    login_attempt: Any = None
 
     @property
     def user(self) -> Any:

@@ -15,6 +15,7 @@ Outcome conventions:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,8 +119,13 @@ def user_roles(user: Any) -> list[str]:
 
 
 def _throttle(info: Any, username: str) -> None:
-    """Login throttling per account and per IP: raises when this attempt must not run."""
-    ratelimit.check_login_allowed(_request(info), username, schema_name=_schema_name(info))
+    """Login throttling per account and per IP: raises when this attempt must not run, else
+    counts it as being checked (before the check, so that parallel requests cannot all pass)
+    until ``_failed`` or ``_succeeded`` settles it; kept on the context for them. A path that
+    calls neither (a right password going on to MFA) leaves it to the end of the request."""
+    info.context.login_attempt = ratelimit.login_attempt(
+        _request(info), username, schema_name=_schema_name(info)
+    )
 
 
 def _failed(info: Any, username: str) -> None:
@@ -130,32 +136,42 @@ def _failed(info: Any, username: str) -> None:
         username=username,
         field=info.field_name,
     )
-    ratelimit.record_login_failure(_request(info), username, schema_name=_schema_name(info))
+    info.context.login_attempt.failed()
 
 
 def _succeeded(info: Any, username: str) -> None:
-    ratelimit.record_login_success(_request(info), username, schema_name=_schema_name(info))
+    info.context.login_attempt.succeeded()
 
 
 # --- tickets -----------------------------------------------------------------------------------
 
 
-def _issue_ticket(user: Any, kind: str, config: Any) -> str:
+def _issue_ticket(user: Any, kind: str, config: Any, **claims: Any) -> str:
     token, _ = jwt.issue(
         kind,
         str(user.pk),
         config["MFA_TICKET_LIFETIME"],
         JWTSettings.from_config(config),
         pwd=tokens.password_fingerprint(user),
+        **claims,
     )
     return token
 
 
-def _ticket_user(ticket: str, kind: str, config: Any) -> Any:
+def _issue_login_ticket(user: Any, config: Any) -> str:
+    """An MFA ticket naming the token family its login will start (``fam``): once that
+    family exists the ticket has been used, and ``verify_mfa`` refuses it."""
+    return _issue_ticket(user, jwt.MFA_TICKET, config, fam=str(uuid.uuid4()))
+
+
+def _ticket_user(ticket: str, kind: str, config: Any) -> tuple[Any, dict[str, Any]]:
+    """The user a ticket of ``kind`` stands for, and its claims."""
     try:
         claims = jwt.decode(ticket, kind, JWTSettings.from_config(config))
         user_model = get_user_model()
         pk = user_model._meta.pk.to_python(claims["sub"])
+        if kind == jwt.MFA_TICKET:
+            claims["fam"] = uuid.UUID(str(claims.get("fam")))
     except (InvalidToken, ValidationError, ValueError, TypeError) as error:
         reason = str(error) if isinstance(error, InvalidToken) else "The ticket is invalid."
         raise _unauthenticated(f"MFA ticket refused: {reason}") from None
@@ -164,23 +180,24 @@ def _ticket_user(ticket: str, kind: str, config: Any) -> Any:
         raise _unauthenticated("MFA ticket refused: the user cannot sign in.")
     if not constant_time_compare(tokens.password_fingerprint(user), str(claims.get("pwd"))):
         raise _unauthenticated("MFA ticket refused: the password has changed.")
-    return user
+    return user, claims
 
 
 def _setup_user(info: Any, ticket: str | None) -> tuple[Any, bool]:
     """The user setting MFA up: the signed-in one, or the holder of a setup ticket."""
     if ticket:
-        return _ticket_user(ticket, jwt.MFA_SETUP_TICKET, _config(info)), True
+        user, _ = _ticket_user(ticket, jwt.MFA_SETUP_TICKET, _config(info))
+        return user, True
     return _require_user(info), False
 
 
 # --- completing a login ------------------------------------------------------------------------
 
 
-def _finish_login(info: Any, user: Any) -> AuthResult:
+def _finish_login(info: Any, user: Any, family: uuid.UUID | None = None) -> AuthResult:
     """Issue the tokens (and cookies in JWT_COOKIE mode) of a user who passed every factor."""
     request, config = _request(info), _config(info)
-    pair = tokens.issue_pair(user, config)
+    pair = tokens.issue_pair(user, config, family=family)
     cookie_mode = bool(config["JWT_COOKIE"])
     if request is not None:
         user_logged_in.send(sender=user.__class__, request=request, user=user)
@@ -214,12 +231,12 @@ def resolve_login(_root: Any, info: Any, username: str, password: str) -> AuthRe
         _failed(info, username)
         raise _unauthenticated("Invalid username or password.")
     if mfa.has_confirmed_device(user):
-        return AuthResult(mfa_required=True, mfa_ticket=_issue_ticket(user, jwt.MFA_TICKET, config))
+        return AuthResult(mfa_required=True, mfa_ticket=_issue_login_ticket(user, config))
     if mfa.required_for(user, config["MFA_REQUIRED_ROLES"]):
         return AuthResult(
             mfa_setup_required=True,
             mfa_ticket=_issue_ticket(user, jwt.MFA_SETUP_TICKET, config),
-            errors=["Your role requires multi-factor authentication: set it up to sign in."],
+            errors=[mfa.ROLE_REQUIRES_MFA],
         )
     _succeeded(info, username)
     return _finish_login(info, user)
@@ -227,17 +244,25 @@ def resolve_login(_root: Any, info: Any, username: str, password: str) -> AuthRe
 
 def resolve_verify_mfa(_root: Any, info: Any, ticket: str, code: str) -> AuthResult:
     config = _config(info)
-    user = _ticket_user(ticket, jwt.MFA_TICKET, config)
+    user, claims = _ticket_user(ticket, jwt.MFA_TICKET, config)
     username = user.get_username()
     _throttle(info, username)
-    device = mfa.device_of(user, confirmed=True)
-    if device is None:
-        raise _unauthenticated("Multi-factor authentication is not enabled for this user.")
-    if not mfa.verify_code(device, code, config["MFA_TOTP_WINDOW"]):
+    with transaction.atomic():
+        # The device row stays locked until the login is issued: requests with the same ticket
+        # run one after the other, and all but the first find the ticket's family started.
+        device = mfa.device_of(user, confirmed=True, for_update=True)
+        if device is None:
+            raise _unauthenticated("Multi-factor authentication is not enabled for this user.")
+        if tokens.family_started(claims["fam"]):
+            raise _unauthenticated("MFA ticket refused: it was already used.")
+        verified = mfa.verify_code(device, code, config["MFA_TOTP_WINDOW"])
+        result = _finish_login(info, user, claims["fam"]) if verified else None
+    # Counted outside the block, whose rollback would undo a count kept in a database cache.
+    if result is None:
         _failed(info, username)
         raise _unauthenticated("The code is not valid (or was already used).")
     _succeeded(info, username)
-    return _finish_login(info, user)
+    return result
 
 
 def _refresh_from(info: Any, token: str | None, cookie: str) -> str | None:
@@ -322,9 +347,13 @@ def resolve_confirm_mfa(_root: Any, info: Any, code: str, ticket: str | None = N
             errors=["The code is not valid."],
             field_errors=[FieldError("code", ("The code is not valid.",), "invalid")],
         )
+    # Logins made with the password alone end when MFA is turned on (docs/authentication.md,
+    # "Turning it on"); the caller's own has just proved a code and stays.
+    caller_family = None if by_ticket else getattr(_request(info), authentication.FAMILY_ATTR, None)
     with transaction.atomic():
         mfa.confirm(device)
         codes = mfa.new_backup_codes(device, config["MFA_BACKUP_CODES"])
+        tokens.revoke_user(user, keep_family=caller_family)
     result = Result(ok=True, backup_codes=codes)
     if by_ticket:
         _succeeded(info, username)

@@ -11,7 +11,8 @@ Order of the checks for one request:
    their own), even if it also carries cookies.
 2. Otherwise a POST that carries a cookie that can authenticate (Django's session cookie, or the
    token cookies in ``JWT_COOKIE`` mode) must pass Django's CSRF check, or it is refused with
-   **403** and code ``FORBIDDEN``.
+   **403** and code ``FORBIDDEN``. In ``JWT_COOKIE`` mode so must every POST that is not JSON,
+   cookies or not (login CSRF, see :func:`needs_csrf_check`).
 3. ``JWT_COOKIE`` mode: a valid access-token cookie authenticates the request. An invalid or
    expired one is ignored (the request is anonymous), so that the client can still call
    ``refresh_token``, which reads the refresh-token cookie.
@@ -80,6 +81,29 @@ def carries_auth_cookie(request: HttpRequest, config: Any = None) -> bool:
     )
 
 
+def needs_csrf_check(request: HttpRequest, config: Any) -> bool:
+    """True for a POST (without a Bearer token) that must pass Django's CSRF check.
+
+    A POST that carries an authenticating cookie could come from a cross-site page acting as
+    the user. In ``JWT_COOKIE`` mode a POST without cookies can do harm too: its response sets
+    token cookies, so a cross-site form running ``login`` as the attacker would sign the
+    victim's browser in to the attacker's account (login CSRF). Only JSON needs a CORS
+    preflight across sites; a form can send any other body (multipart/form-data,
+    urlencoded, text/plain), so in cookie mode every such POST needs the token. Without
+    cookie mode no response sets a cookie that signs the browser in (``login`` creates no
+    Django session), so cookie-less clients keep uploading without a token.
+    """
+    if request.method != "POST":
+        return False
+    if carries_auth_cookie(request, config):
+        return True
+    return (
+        config["ENABLE_AUTHENTICATION"]
+        and _jwt_cookie_mode(config)
+        and request.content_type != "application/json"
+    )
+
+
 def csrf_failure(request: HttpRequest) -> bool:
     """Run Django's CSRF check (token, Origin/Referer) as the middleware would; True if it fails.
 
@@ -114,11 +138,12 @@ def authenticate_request(request: HttpRequest, config: Any) -> None:
             raise _rejected(str(error)) from None
         _authenticated(request, user, family, "bearer")
         return
-    if request.method == "POST" and carries_auth_cookie(request, config) and csrf_failure(request):
+    if needs_csrf_check(request, config) and csrf_failure(request):
         raise AuthenticationRejected(
             403,
-            "CSRF verification failed: a request authenticated by cookie must send Django's "
-            "CSRF token (X-CSRFToken header), or authenticate with a Bearer token instead.",
+            "CSRF verification failed: a request authenticated by cookie (or, in cookie mode, "
+            "any request that is not JSON) must send Django's CSRF token (X-CSRFToken header), "
+            "or authenticate with a Bearer token instead.",
             FORBIDDEN,
         )
     if config["ENABLE_AUTHENTICATION"] and _jwt_cookie_mode(config):

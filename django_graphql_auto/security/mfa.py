@@ -8,6 +8,8 @@
   cannot both win.
 * Backup codes are random (50 bits), shown once, stored as keyed hashes, and each is spent by a
   conditional UPDATE: usable exactly once.
+* ``MFA_REQUIRED_ROLES``: a member of a listed group without a confirmed device gets no tokens
+  from ``login`` and cannot refresh the tokens they already hold (:func:`missing_for_role`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from django_graphql_auto.models import MFABackupCode, MFADevice
 _SECRET_SALT = "django_graphql_auto.security.mfa.secret-encryption"
 _BACKUP_SALT = "django_graphql_auto.security.mfa.backup-code"
 _BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+#: The refusal of ``login`` and ``refresh_token`` for a role that requires MFA not set up yet.
+ROLE_REQUIRES_MFA = "Your role requires multi-factor authentication: set it up to sign in."
 
 
 def _fernet_key(secret_key: str) -> bytes:
@@ -58,10 +63,15 @@ def _totp(secret: str) -> pyotp.TOTP:
     return pyotp.TOTP(secret)
 
 
-def device_of(user: Any, *, confirmed: bool | None = None) -> MFADevice | None:
+def device_of(
+    user: Any, *, confirmed: bool | None = None, for_update: bool = False
+) -> MFADevice | None:
+    """The user's device; ``for_update`` locks its row until the transaction ends."""
     if user is None or not getattr(user, "pk", None):
         return None
     queryset = MFADevice.objects.filter(user=user)
+    if for_update:
+        queryset = queryset.select_for_update()
     if confirmed is True:
         queryset = queryset.filter(confirmed_at__isnull=False)
     elif confirmed is False:
@@ -172,3 +182,14 @@ def required_for(user: Any, roles: list[str] | tuple[str, ...]) -> bool:
     if not roles or not hasattr(user, "groups"):
         return False
     return user.groups.filter(name__in=list(roles)).exists()
+
+
+def missing_for_role(user: Any, roles: list[str] | tuple[str, ...]) -> bool:
+    """True when ``user``'s role requires MFA and they have no confirmed device.
+
+    Checked at refresh as at login: a user added to such a role keeps no token family that
+    was signed in with the password alone. Confirming a device ends every other family of the
+    user (``confirm_mfa``; the caller's own has just proved a code), so with a confirmed device
+    every live family has passed MFA, and the device is all there is to check.
+    """
+    return required_for(user, roles) and not has_confirmed_device(user)

@@ -12,9 +12,11 @@ Two mechanisms share one Django cache (``RATE_LIMIT_CACHE``):
 * **Login lockout** (always on; ``LOGIN_FAILURE_LIMIT: None`` switches it off): failed logins are
   counted per account and per client IP in a window of ``LOGIN_LOCKOUT_SECONDS`` from the first
   failure; reaching the limit locks that account (or IP) out of login for
-  ``LOGIN_LOCKOUT_SECONDS``. A successful login resets the account's counter. The login mutation
-  calls :func:`check_login_allowed` before checking the password and :func:`record_login_failure`
-  / :func:`record_login_success` after.
+  ``LOGIN_LOCKOUT_SECONDS``. A successful login resets the account's counter. The login
+  mutations call :func:`login_attempt` before checking the password (or code): it counts the
+  attempt as being checked, so that parallel requests cannot all be checked before their
+  failures are counted, and the mutation settles it after (:meth:`LoginAttempt.failed` /
+  :meth:`LoginAttempt.succeeded`).
 
 How a bucket is stored depends on the cache backend, so that the budget holds across processes:
 
@@ -23,9 +25,15 @@ How a bucket is stored depends on the cache backend, so that the budget holds ac
   hosts share one exact bucket. The key is the cache's own key (``KEY_PREFIX``, ``VERSION``).
 * **Local memory** (``LocMemCache``): the same token bucket under a process lock; exact, but each
   process has its own buckets (as it has its own cache).
-* **Anything else** (memcached, database, file): a fixed-window counter made of ``add`` + ``incr``,
-  atomic wherever the backend's ``incr`` is (memcached): at most N requests per window aligned on
-  the period, so up to 2N can pass around a window boundary.
+* **Anything else** (memcached, database, file): a fixed-window counter (see :func:`_count`): at
+  most N requests per window aligned on the period, so up to 2N can pass around a window boundary.
+
+Counters (fixed windows, login attempts and failures) are ``add`` + ``incr`` where ``incr`` is
+atomic and keeps the expiry ``add`` gave (Redis, memcached, local memory): exact across processes.
+Django's database and file caches inherit a generic ``incr``, a get and a set with the cache's
+default ``TIMEOUT``, which would end a window early or stretch it; there a counter carries its own
+expiry in its value and is read and written back under a process lock: exact within a process,
+while processes sharing such a cache can race each other past a limit.
 
 Failure policy: when the cache is down, budgets fail open (the request runs; the error is logged
 on ``django_graphql_auto.security``), while the login lockout fails closed (the exception
@@ -37,18 +45,20 @@ IP and the operation.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.memcached import BaseMemcachedCache
 from graphql import GraphQLError
 
 from django_graphql_auto.execution import errors
@@ -56,12 +66,14 @@ from django_graphql_auto.security.rates import Rate, parse_proxies, parse_rate
 
 __all__ = [
     "Decision",
+    "LoginAttempt",
     "RateLimited",
     "TokenBucket",
     "charge_operation",
     "check_login_allowed",
     "client_ip",
     "identity",
+    "login_attempt",
     "operation_meter",
     "record_login_failure",
     "record_login_success",
@@ -291,21 +303,94 @@ class TokenBucket:
         now = clock()
         window = int(now // period)
         window_key = f"{key}:{window}"
-        count = _add_and_incr(self.cache, window_key, math.ceil(cost), period + 1)
+        count = _count(self.cache, window_key, math.ceil(cost), (window + 1) * period + 1)
         if count <= limit:
             return Decision(True, float(limit - count))
         return Decision(False, 0.0, (window + 1) * period - now)
 
 
-def _add_and_incr(cache: Any, key: str, delta: int, timeout: int) -> int:
-    """Atomically add ``delta`` to a counter that expires ``timeout`` s after its creation."""
-    if cache.add(key, delta, timeout=timeout):
-        return delta
+# --- counters ----------------------------------------------------------------------------------
+
+_counter_lock = threading.Lock()
+
+#: Longest wait, in seconds, for :func:`_serialized`.
+COUNTER_LOCK_WAIT = 0.5
+
+
+@contextlib.contextmanager
+def _serialized() -> Iterator[None]:
+    """This process's read-then-write counter updates, one at a time. The wait is bounded: a
+    database cache's write can wait on another request's open transaction (``ATOMIC_REQUESTS``,
+    or the statement timeout's on PostgreSQL) while that request waits here to finish; past the
+    wait the update runs anyway rather than deadlock."""
+    locked = _counter_lock.acquire(timeout=COUNTER_LOCK_WAIT)
     try:
-        return int(cache.incr(key, delta))
-    except ValueError:  # expired between add and incr
-        cache.add(key, 0, timeout=timeout)
-        return int(cache.incr(key, delta))
+        yield
+    finally:
+        if locked:
+            _counter_lock.release()
+
+
+def _incr_keeps_expiry(cache: Any) -> bool:
+    """Whether ``cache.incr`` is atomic and keeps the expiry the key was created with: Redis,
+    memcached and local memory. Other backends (database, file) inherit Django's generic
+    ``incr``, a get + set with the cache's default TIMEOUT, which replaces that expiry."""
+    if isinstance(cache, (LocMemCache, BaseMemcachedCache)):
+        return True
+    return _redis_client(cache, KEY_PREFIX) is not None
+
+
+def _live(stored: Any, now: float) -> bool:
+    """A ``(count, expires_at)`` counter value that has not expired by our clock."""
+    return isinstance(stored, tuple) and len(stored) == 2 and stored[1] > now
+
+
+def _count(cache: Any, key: str, delta: int, expires_at: float) -> int:
+    """Add ``delta`` to counter ``key`` and return the new value; a new counter lasts until
+    ``expires_at`` (a :data:`clock` time), and adding to it never moves that.
+
+    Where ``incr`` keeps the expiry, ``add`` + ``incr`` (atomic across processes). Elsewhere the
+    value is ``(count, expires_at)``, written back with the time left as its timeout: the cache's
+    own expiry is then only a clean-up, and our clock decides when the counter has ended.
+    """
+    if _incr_keeps_expiry(cache):
+        timeout = max(1, math.ceil(expires_at - clock()))
+        while True:
+            if cache.add(key, delta, timeout=timeout):
+                return delta
+            try:
+                return int(cache.incr(key, delta))
+            except ValueError:  # ended or deleted since the add: add it again
+                continue
+    with _serialized():
+        now = clock()
+        stored = cache.get(key)
+        count, until = stored if _live(stored, now) else (0, expires_at)
+        cache.set(key, (count + delta, until), timeout=max(1, math.ceil(until - now)))
+        return count + delta
+
+
+def _read(cache: Any, key: str) -> int:
+    """The value of counter ``key``: 0 when it does not exist or has ended."""
+    stored = cache.get(key)
+    if _incr_keeps_expiry(cache):
+        return int(stored or 0)
+    return stored[0] if _live(stored, clock()) else 0
+
+
+def _uncount(cache: Any, key: str) -> None:
+    """Take 1 back from counter ``key``, if it still exists: a counter that has ended, or that a
+    successful login deleted, is not brought back."""
+    if _incr_keeps_expiry(cache):
+        with contextlib.suppress(ValueError):  # no such counter (any more)
+            cache.decr(key)
+        return
+    with _serialized():
+        now = clock()
+        stored = cache.get(key)
+        if _live(stored, now):
+            count, until = stored
+            cache.set(key, (count - 1, until), timeout=max(1, math.ceil(until - now)))
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -377,7 +462,8 @@ class operation_meter:
     ``before_execute`` is the engine's hook (runs when the document is executable, so a later
     cost analysis can price it); ``settle(outcome)`` charges requests that never got that far
     (parse/validation errors) so that invalid documents are not a free way around the budget, and
-    replaces the outcome by a refusal when the budget is spent.
+    replaces the outcome by a refusal when the budget is spent. As the end of the request, it also
+    gives back the login attempts the operation left unsettled (see :func:`login_attempt`).
     """
 
     def __init__(self, request: Any, schema_name: str) -> None:
@@ -392,6 +478,7 @@ class operation_meter:
         return None if decision.allowed else refusal_error(decision, operation_type)
 
     def settle(self, outcome: Any) -> Any:
+        _release_unsettled(self.request)
         if not self.enabled or self.charged:
             return outcome
         operation_type = outcome.operation_type or "query"
@@ -405,6 +492,14 @@ class operation_meter:
 
 
 # --- login throttling --------------------------------------------------------------------------
+
+
+#: How long an attempt counts as being checked when nothing settles or gives it back: from its
+#: reservation to the end of the next slot of this many seconds. A check takes under a second.
+CHECK_SECONDS = 10
+
+#: Request attribute: the request's login attempts, for :func:`_release_unsettled`.
+_ATTEMPTS_ATTR = "_graphql_login_attempts"
 
 
 def _login_keys(request: Any, username: str, config: Any) -> tuple[str, list[tuple[str, str]]]:
@@ -423,29 +518,62 @@ def _limit_for(kind: str, config: Any) -> int:
     return config["LOGIN_FAILURE_LIMIT"] if kind == "account" else config["LOGIN_IP_FAILURE_LIMIT"]
 
 
+def _lock_left(cache: Any, key: str, now: float) -> float | None:
+    """Seconds left on this counter's lock, or None when it is not locked."""
+    until = cache.get(f"{key}:locked")
+    return until - now if until is not None and until > now else None
+
+
+def _refuse_login(kind: str, state: str, username: str, ip: str, seconds: float) -> NoReturn:
+    """Log and raise the refusal of a login attempt: one answer whatever the account, so that a
+    lock does not tell whether the account exists."""
+    retry = max(1, math.ceil(seconds))
+    security_log.warning(
+        "Login refused: %s %s (username %r, IP %s); retry after %ss",
+        kind,
+        state,
+        username,
+        ip,
+        retry,
+    )
+    raise RateLimited(f"Too many failed login attempts: try again in {retry} seconds.", retry)
+
+
+def _lock_at_limit(
+    cache: Any, config: Any, kind: str, key: str, failures: int, username: str, ip: str
+) -> None:
+    """Lock ``key`` for ``LOGIN_LOCKOUT_SECONDS`` once its failures reach the limit.
+
+    The counter is left to end with its window rather than deleted: it started before the lock, so
+    it ends first, and deleting it would restart the count under attempts still being checked.
+    """
+    if failures < _limit_for(kind, config):
+        return
+    lockout = config["LOGIN_LOCKOUT_SECONDS"]
+    cache.set(f"{key}:locked", clock() + lockout, timeout=lockout)
+    security_log.warning(
+        "Login lockout: %s locked for %ss after %s failures (username %r, IP %s)",
+        kind,
+        lockout,
+        failures,
+        username,
+        ip,
+    )
+
+
 def check_login_allowed(request: Any, username: str, *, schema_name: str | None = None) -> None:
     """Raise :class:`RateLimited` when this account or this client IP is locked out of login, or
-    (with ``ENABLE_RATE_LIMITING``) the IP's ``RATE_LIMIT_LOGIN`` budget is spent. Call it before
-    checking the password; it does not say whether the account exists."""
+    (with ``ENABLE_RATE_LIMITING``) the IP's ``RATE_LIMIT_LOGIN`` budget is spent. It does not say
+    whether the account exists; :func:`login_attempt` calls it, then reserves the attempt."""
     schema_name = _schema_of(request, schema_name)
     config = _config(schema_name)
     cache = caches[config["RATE_LIMIT_CACHE"]]
     ip, keys = _login_keys(request, username, config)
     now = clock()
     for kind, key in keys:
-        until = cache.get(f"{key}:locked")
-        if until is not None and until > now:
-            retry = max(1, math.ceil(until - now))
-            security_log.warning(
-                "Login refused: %s locked (username %r, IP %s); retry after %ss",
-                kind,
-                username,
-                ip,
-                retry,
-            )
-            raise RateLimited(
-                f"Too many failed login attempts: try again in {retry} seconds.", retry
-            )
+        left = _lock_left(cache, key, now)
+        if left is not None:
+            _refuse_login(kind, "locked", username, ip, left)
     if config["ENABLE_RATE_LIMITING"] and config["RATE_LIMIT_LOGIN"] is not None:
         bucket = TokenBucket(cache, parse_rate(config["RATE_LIMIT_LOGIN"]))
         decision = bucket.take(f"{schema_name}:login:{_digest(_ip_identity(ip))}")
@@ -461,27 +589,119 @@ def check_login_allowed(request: Any, username: str, *, schema_name: str | None 
             raise RateLimited(f"Too many login attempts: try again in {retry} seconds.", retry)
 
 
+class LoginAttempt:
+    """A login attempt that :func:`login_attempt` let through and counts as being checked.
+
+    Settle it after the check: :meth:`failed` (a wrong password or code) counts a failure and
+    locks at the limit; :meth:`succeeded` (a completed login) starts the account's count again.
+    An attempt left unsettled, like a right password that goes on to MFA, is given back at the
+    end of the HTTP request (:class:`operation_meter`), or else stops counting by itself
+    (:data:`CHECK_SECONDS`).
+    """
+
+    def __init__(self, cache: Any, config: Any, username: str, ip: str) -> None:
+        self.cache = cache
+        self.config = config
+        self.username = username
+        self.ip = ip
+        #: ``(kind, key, key of the counter that counts this attempt as being checked)``
+        self.counters: list[tuple[str, str, str]] = []
+
+    def failed(self) -> None:
+        """The password or code was wrong: count a failure, and lock at the limit."""
+        lockout = self.config["LOGIN_LOCKOUT_SECONDS"]
+        for kind, key, checking in self._settle():
+            # Counted as a failure before it stops counting as checked: see login_attempt.
+            failures = _count(self.cache, f"{key}:failures", 1, clock() + lockout)
+            _uncount(self.cache, checking)
+            _lock_at_limit(self.cache, self.config, kind, key, failures, self.username, self.ip)
+
+    def succeeded(self) -> None:
+        """The login is complete: the account's count starts again (the IP's is kept)."""
+        for kind, key, checking in self._settle():
+            _uncount(self.cache, checking)
+            if kind == "account":
+                self.cache.delete(f"{key}:failures")
+
+    def release(self) -> None:
+        """No check happened after all: stop counting the attempt."""
+        for _, _, checking in self._settle():
+            _uncount(self.cache, checking)
+
+    def _settle(self) -> list[tuple[str, str, str]]:
+        counters, self.counters = self.counters, []  # settled once
+        return counters
+
+
+def login_attempt(request: Any, username: str, *, schema_name: str | None = None) -> LoginAttempt:
+    """Let a login attempt through, or raise :class:`RateLimited`: when
+    :func:`check_login_allowed` refuses, or when the failures plus the attempts still being
+    checked already reach the account's or the IP's limit. Call it before checking the password
+    or code, and settle the attempt it returns after.
+
+    Counting the attempt *before* the check is what holds a limit under parallel requests:
+    counted only once it had failed, every request that found no lock had its password checked
+    (30 parallel logins, 30 passwords tried against a limit of 5). The attempt is one atomic
+    increment of a counter of attempts being checked (one per :data:`CHECK_SECONDS` slot, so
+    that an attempt never settled stops counting), then reads of the previous slot's counter and
+    of the failures, in that order: a settled attempt counts as a failure before it stops counting
+    as being checked, so every earlier attempt is seen at least once.
+    """
+    schema_name = _schema_of(request, schema_name)
+    check_login_allowed(request, username, schema_name=schema_name)
+    config = _config(schema_name)
+    cache = caches[config["RATE_LIMIT_CACHE"]]
+    ip, keys = _login_keys(request, username, config)
+    attempt = LoginAttempt(cache, config, username, ip)
+    slot = int(clock() // CHECK_SECONDS)
+    try:
+        for kind, key in keys:
+            checking = f"{key}:checking:{slot}"
+            counted = _count(cache, checking, 1, (slot + 2) * CHECK_SECONDS)
+            attempt.counters.append((kind, key, checking))
+            counted += _read(cache, f"{key}:checking:{slot - 1}")
+            counted += _read(cache, f"{key}:failures")
+            if counted > _limit_for(kind, config):
+                # Taken by failures and attempts being checked: wait for the lock those set, or
+                # for the attempts to settle.
+                left = _lock_left(cache, key, clock())
+                _refuse_login(kind, "locked" if left else "at its limit", username, ip, left or 1)
+    except Exception:
+        attempt.release()
+        raise
+    if request is not None:
+        attempts = getattr(request, _ATTEMPTS_ATTR, None)
+        if attempts is None:
+            attempts = []
+            setattr(request, _ATTEMPTS_ATTR, attempts)
+        attempts.append(attempt)
+    return attempt
+
+
+def _release_unsettled(request: Any) -> None:
+    """Give back the request's login attempts that nothing settled: a right password that went
+    on to MFA is not a failure. A cache error here only logs: the reservation runs out anyway."""
+    for attempt in getattr(request, _ATTEMPTS_ATTR, None) or ():
+        try:
+            attempt.release()
+        except Exception:
+            security_log.exception("Login attempt not given back to cache %r", attempt.cache)
+
+
 def record_login_failure(request: Any, username: str, *, schema_name: str | None = None) -> None:
     """Count a failed login against the account and the client IP; lock whichever reaches its
-    limit (``LOGIN_FAILURE_LIMIT`` / ``LOGIN_IP_FAILURE_LIMIT``) for ``LOGIN_LOCKOUT_SECONDS``."""
+    limit (``LOGIN_FAILURE_LIMIT`` / ``LOGIN_IP_FAILURE_LIMIT``) for ``LOGIN_LOCKOUT_SECONDS``.
+
+    For a secret checked without :func:`login_attempt`; counted after the check, parallel
+    requests can all be checked before the limit is reached, so prefer :func:`login_attempt`.
+    """
     config = _config(_schema_of(request, schema_name))
     cache = caches[config["RATE_LIMIT_CACHE"]]
-    lockout = config["LOGIN_LOCKOUT_SECONDS"]
     ip, keys = _login_keys(request, username, config)
     for kind, key in keys:
-        failures = _add_and_incr(cache, f"{key}:failures", 1, lockout)
-        limit = _limit_for(kind, config)
-        if failures >= limit:
-            cache.set(f"{key}:locked", clock() + lockout, timeout=lockout)
-            cache.delete(f"{key}:failures")
-            security_log.warning(
-                "Login lockout: %s locked for %ss after %s failures (username %r, IP %s)",
-                kind,
-                lockout,
-                failures,
-                username,
-                ip,
-            )
+        window_end = clock() + config["LOGIN_LOCKOUT_SECONDS"]
+        failures = _count(cache, f"{key}:failures", 1, window_end)
+        _lock_at_limit(cache, config, kind, key, failures, username, ip)
 
 
 def record_login_success(request: Any, username: str, *, schema_name: str | None = None) -> None:

@@ -13,6 +13,9 @@
 * Access tokens carry their family (``fam``): authenticating one checks, in the same query that
   loads the user, that the family is not revoked, so logout and reuse detection end the access
   tokens too, not only the refresh tokens.
+* ``MFA_REQUIRED_ROLES`` applies at rotation as at login: a member of such a role without a
+  confirmed MFA device cannot refresh (the family is revoked), or a refresh token obtained
+  before the user joined the role would keep the login alive forever.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from django_graphql_auto.models import RefreshToken
-from django_graphql_auto.security import jwt
+from django_graphql_auto.security import jwt, mfa
 from django_graphql_auto.security.jwt import InvalidToken, JWTSettings
 
 _PASSWORD_SALT = "django_graphql_auto.security.tokens.password-fingerprint"
@@ -128,11 +131,19 @@ def revoke_family(family: Any) -> int:
     )
 
 
-def revoke_user(user: Any) -> int:
-    """Revoke every refresh token (and so every access token) of ``user``."""
-    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def revoke_user(user: Any, *, keep_family: Any = None) -> int:
+    """Revoke every refresh token (and so every access token) of ``user``, except those of
+    ``keep_family`` when given (the caller's own login)."""
+    live = RefreshToken.objects.filter(user=user, revoked_at__isnull=True)
+    if keep_family is not None:
+        live = live.exclude(family=keep_family)
+    return live.update(revoked_at=timezone.now())
+
+
+def family_started(family: Any) -> bool:
+    """True once a token of ``family`` was issued (rows stay, revoked or spent, until they
+    expire): an MFA ticket names the family its login starts, so this makes it single-use."""
+    return RefreshToken.objects.filter(family=family).exists()
 
 
 def rotate(token: str, config: Any) -> TokenPair:
@@ -167,6 +178,9 @@ def rotate(token: str, config: Any) -> TokenPair:
         elif not _active(row.user):
             revoke_user(row.user)
             refusal = "The user is inactive."
+        elif mfa.missing_for_role(row.user, config["MFA_REQUIRED_ROLES"]):
+            revoke_family(row.family)
+            refusal = mfa.ROLE_REQUIRES_MFA
         else:
             row.spent_at = now
             row.save(update_fields=["spent_at"])

@@ -19,8 +19,8 @@ Choices worth knowing (the graphql-http ``serverAudits`` check all of them):
 * GET runs queries only: a mutation over GET is a 405 with ``Allow: POST``.
 * Authentication (:mod:`django_graphql_auto.security.authentication`) runs first: an invalid
   ``Authorization: Bearer`` token is a 401 with ``WWW-Authenticate`` and code
-  ``UNAUTHENTICATED``; a POST authenticated by cookie without a valid CSRF token is a 403 with
-  code ``FORBIDDEN``. Neither is executed.
+  ``UNAUTHENTICATED``; a POST authenticated by cookie (or, in ``JWT_COOKIE`` mode, any POST that
+  is not JSON) without a valid CSRF token is a 403 with code ``FORBIDDEN``. Neither is executed.
 * An unexpected exception is a 500 with a generic ``INTERNAL_SERVER_ERROR``; the traceback goes to
   the log (and Django's ``got_request_exception`` signal), never to the client unless ``DEBUG``.
 * With ``ENABLE_RATE_LIMITING`` every request is charged to its budget once (see
@@ -404,8 +404,9 @@ def _internal_error_response(request: HttpRequest, exc: Exception, media_type: s
 
 
 # csrf_exempt: the middleware would demand a CSRF token from every POST, Bearer clients included.
-# `authenticate_request` applies Django's CSRF check itself to the POSTs that carry an
-# authenticating cookie (session, or the token cookies in JWT_COOKIE mode) and no Bearer token;
+# `authenticate_request` applies Django's CSRF check itself to the POSTs without a Bearer token
+# that carry an authenticating cookie (session, or the token cookies in JWT_COOKIE mode) and, in
+# JWT_COOKIE mode, to every POST that is not JSON (a cross-site form must not set token cookies);
 # GraphiQL sends X-CSRFToken.
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(View):

@@ -5,7 +5,10 @@ A multipart POST carries `operations` (the usual JSON parameters, with `null` wh
 parts; this module puts each `UploadedFile` at its paths. Batched operations are not supported.
 
 Browsers can send multipart forms across sites without a preflight, so a cookie-authenticated
-multipart request must pass Django's CSRF check (token-authenticated clients send no cookie).
+multipart request must pass Django's CSRF check (token-authenticated clients send no cookie), and
+in ``JWT_COOKIE`` mode so must every multipart request, cookies or not: its response may set the
+token cookies (login CSRF). The view applies both rules before the body is read
+(:func:`django_graphql_auto.security.authentication.needs_csrf_check`).
 """
 
 from __future__ import annotations

@@ -443,3 +443,33 @@ def test_field_costs_naming_a_missing_field_of_a_schema_type_is_an_error(graphql
     # A type the schema does not have may belong to another schema.
     with override_settings(DJANGO_GRAPHQL_AUTO={"FIELD_COSTS": {"User.email": 5}}):
         assert graphql("{ tags { name } }").ok() is not None
+
+
+# --- With introspection off, errors do not suggest the schema's names ---------------------------
+
+SUGGESTIONS = [
+    ("{ postz { id } }", "GRAPHQL_VALIDATION_FAILED", "posts"),
+    ("{ posts { titl } }", "GRAPHQL_VALIDATION_FAILED", "title"),
+    ('{ posts(filters: {titl: {exact: "a"}}) { id } }', "GRAPHQL_VALIDATION_FAILED", "title"),
+    ("query($f: PostFiltr) { posts { id } }", "GRAPHQL_VALIDATION_FAILED", "PostFilter"),
+    ("query($f: PostFilter) { posts(filters: $f) { id } }", "BAD_USER_INPUT", "title"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "code", "name"), SUGGESTIONS)
+@pytest.mark.parametrize("introspection", [True, False])
+def test_errors_suggest_names_only_where_introspection_is_on(
+    graphql, query, code, name, introspection
+):
+    """graphql-core's "Did you mean 'title'?" would let a client rebuild a schema whose
+    introspection is off, one guess at a time."""
+    variables = {"f": {"titl": {"exact": "a"}}} if "$f: PostFilter)" in query else None
+    with override_settings(
+        DJANGO_GRAPHQL_AUTO={"SCHEMAS": SCHEMAS, "INTROSPECTION": introspection}
+    ):
+        result = graphql(query, variables)
+    assert result.codes and set(result.codes) == {code}
+    message = " ".join(e["message"] for e in result.errors)
+    assert ("Did you mean" in message) is introspection, message
+    assert (f"'{name}'" in message) is introspection, message

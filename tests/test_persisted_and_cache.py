@@ -278,3 +278,15 @@ def test_variables_that_are_no_json_are_answered_uncached():
             outcome = engine.process("default", QUERY, {"unused": upload})
         assert outcome.payload == {"data": {"tags": [{"name": "a"}]}}
         assert len(queries) == 1
+
+
+@pytest.mark.parametrize("digest", [["x"], {"a": 1}, 7])
+def test_allowlist_mode_refuses_a_hash_that_is_no_string(client, tmp_path, digest):
+    allowed = tmp_path / "allowed.json"
+    allowed.write_text(json.dumps({DIGEST: QUERY}))
+    settings = {"PERSISTED_QUERIES": "allowlist", "ALLOWED_QUERIES_FILE": str(allowed)}
+    with override_settings(DJANGO_GRAPHQL_AUTO=settings):
+        extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        status, body = _post(client, {"extensions": extensions})
+    assert status == 400
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"

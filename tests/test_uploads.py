@@ -147,3 +147,15 @@ def test_cookie_authenticated_multipart_needs_csrf(admin_user):
     assert response.status_code == 403
     token_client = Client(enforce_csrf_checks=True)  # no session cookie: no CSRF needed
     assert token_client.post("/graphql/", data, HTTP_ACCEPT="application/json").status_code == 200
+
+
+def test_a_multipart_request_keeps_the_json_body_limit(client, settings):
+    """`MAX_REQUEST_BYTES` holds for a document sent as multipart too, files or not: otherwise
+    any client escapes it by switching the body type."""
+    query = "{ tags { name } }" + " " * 3_000
+    settings.DJANGO_GRAPHQL_AUTO = {"MAX_REQUEST_BYTES": 1_000}
+    status, body = _upload(client, query, None, {})
+    assert status == 413
+    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    status, body = _upload(client, "{ tags { name } }", None, {})
+    assert status == 200 and body == {"data": {"tags": []}}

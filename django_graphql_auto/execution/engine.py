@@ -6,6 +6,7 @@ it never touches graphql-core directly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -80,6 +81,29 @@ def _failure(
             ]
         },
     )
+
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def _unsuggested(bundle: SchemaBundle, error_list: list[GraphQLError]) -> list[GraphQLError]:
+    """graphql-core's "Did you mean 'title'?" hints name the schema's types, fields and
+    arguments: with introspection off they would let a client rebuild the schema by guessing,
+    so they are left out."""
+    if _follow_debug(bundle.config["INTROSPECTION"]):
+        return error_list
+    return [
+        GraphQLError(
+            _SUGGESTION.sub("", e.message),
+            e.nodes,
+            e.source,
+            e.positions,
+            e.path,
+            e.original_error,
+            e.extensions,
+        )
+        for e in error_list
+    ]
 
 
 def _operation(document: Any, operation_name: str | None) -> OperationDefinitionNode | str:
@@ -159,7 +183,10 @@ def process(
     if validation_errors:
         audit.query_rejected(request, bundle, name, validation_errors)
         outcome = _failure(
-            "validation_error", validation_errors, errors.GRAPHQL_VALIDATION_FAILED, show
+            "validation_error",
+            _unsuggested(bundle, validation_errors),
+            errors.GRAPHQL_VALIDATION_FAILED,
+            show,
         )
         outcome.operation_type = operation_type
         return outcome
@@ -173,7 +200,9 @@ def process(
         bundle.schema, operation.variable_definitions or (), variables or {}
     )
     if isinstance(coerced, list):
-        outcome = _failure("request_error", coerced, errors.BAD_USER_INPUT, show)
+        outcome = _failure(
+            "request_error", _unsuggested(bundle, coerced), errors.BAD_USER_INPUT, show
+        )
         outcome.operation_type = operation_type
         return outcome
     wants_cost = limits.expose_cost or bundle.config["RATE_LIMIT_BY_COST"]

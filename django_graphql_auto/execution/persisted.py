@@ -66,7 +66,7 @@ def resolve_query(
         digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
         if query is not None:
             digest = sha256(query)
-        if digest not in allowed:
+        if not isinstance(digest, str) or digest not in allowed:  # a list or object: no hash
             return None, _error(
                 "This document is not in the allow-list.", PERSISTED_QUERY_NOT_FOUND
             )

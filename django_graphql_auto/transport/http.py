@@ -254,7 +254,9 @@ def _params_from_post(request: HttpRequest, config: Any) -> GraphQLParams:
     """POST: a UTF-8 JSON object body, or a multipart request carrying files."""
     if request.content_type == MULTIPART:
         try:
-            data = operations_from_multipart(request, config["UPLOAD_MAX_REQUEST_BYTES"])
+            data = operations_from_multipart(
+                request, config["UPLOAD_MAX_REQUEST_BYTES"], config["MAX_REQUEST_BYTES"]
+            )
         except MultipartError as error:
             raise RequestRejected(error.status, error.message) from None
         return _params_from_mapping(data)

@@ -134,8 +134,14 @@ def _csrf_refusal(request: HttpRequest) -> str | None:
     return None if response is None else "CSRF verification failed for a multipart request."
 
 
-def operations_from_multipart(request: HttpRequest, max_bytes: int) -> dict[str, Any]:
-    """The decoded `operations` object with every mapped file in place."""
+def operations_from_multipart(
+    request: HttpRequest, max_bytes: int, max_fields_bytes: int | None = None
+) -> dict[str, Any]:
+    """The decoded `operations` object with every mapped file in place.
+
+    `max_bytes` bounds the whole request (`UPLOAD_MAX_REQUEST_BYTES`); `max_fields_bytes` its
+    parts other than files (`MAX_REQUEST_BYTES`, as for a JSON body), or any client could send
+    its document as multipart to escape the JSON body's limit."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -143,6 +149,12 @@ def operations_from_multipart(request: HttpRequest, max_bytes: int) -> dict[str,
     if declared > max_bytes:
         raise MultipartError(413, f"The multipart request exceeds {max_bytes} bytes.")
     fields, files = form_parts(request)  # first: the CSRF check reads the body as well
+    if max_fields_bytes is not None:
+        size = sum(len(value.encode()) for _, values in fields.lists() for value in values)
+        if size > max_fields_bytes:
+            raise MultipartError(
+                413, f"The request's parts other than files exceed {max_fields_bytes} bytes."
+            )
     refusal = _csrf_refusal(request)
     if refusal:
         raise MultipartError(403, refusal)

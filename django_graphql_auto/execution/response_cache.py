@@ -24,6 +24,7 @@ decides from other data calls `authorization_changed()` when that data changes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -47,9 +48,11 @@ def generation_key(model: type[models.Model]) -> str:
     return f"gqa:gen:{model._meta.concrete_model._meta.label_lower}"
 
 
+@functools.cache
 def authorization_models() -> frozenset[type[models.Model]]:
     """The models the default policies decide from: the user model, groups, permissions, their
-    link tables and content types (every permission lookup joins them)."""
+    link tables and content types (every permission lookup joins them). Computed once, when a
+    signal first asks (the app registry is ready by then)."""
     found: set[type[models.Model]] = set()
     for label in ("auth.Group", "auth.Permission", "contenttypes.ContentType"):
         app_label, name = label.split(".")
@@ -115,11 +118,15 @@ def bump(*model_classes: type[models.Model]) -> None:
         return
     cache = caches[_alias()]
     for model in models_to_bump:
-        key = generation_key(model)
-        try:
-            cache.incr(key)
-        except ValueError:  # not there yet (or evicted): any new value differs from the old
-            cache.set(key, secrets.randbelow(2**62), None)
+        _bump_key(cache, generation_key(model))
+
+
+def _bump_key(cache: Any, key: str) -> None:
+    """Move a generation counter on, so that every entry that remembered it is stale."""
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet (or evicted): any new value differs from the old
+        cache.set(key, secrets.randbelow(2**62), None)
 
 
 def _bump_now_and_on_commit(*model_classes: type[models.Model]) -> None:
@@ -137,43 +144,23 @@ def authorization_changed() -> None:
     if opted_in_models() == frozenset():
         return  # nothing is ever cached
     cache = caches[_alias()]
-
-    def bump_authorization() -> None:
-        try:
-            cache.incr(AUTHORIZATION_KEY)
-        except ValueError:
-            cache.set(AUTHORIZATION_KEY, secrets.randbelow(2**62), None)
-
-    bump_authorization()
-    transaction.on_commit(bump_authorization)
+    _bump_key(cache, AUTHORIZATION_KEY)
+    transaction.on_commit(lambda: _bump_key(cache, AUTHORIZATION_KEY))
 
 
-def _only_last_login(sender: Any, kwargs: dict[str, Any]) -> bool:
-    """A login saves the user's `last_login` and nothing else: no one's rights change."""
-    return kwargs.get("update_fields") == frozenset({"last_login"})
-
-
-def _on_save_or_delete(sender: Any, **kwargs: Any) -> None:
-    if sender._meta.concrete_model in _authorization() and not _only_last_login(sender, kwargs):
+def _on_save_or_delete(sender: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    # A login saves the user's `last_login` and nothing else: no one's rights change.
+    login = update_fields == frozenset({"last_login"})
+    if sender._meta.concrete_model in authorization_models() and not login:
         authorization_changed()
     _bump_now_and_on_commit(sender)
 
 
 def _on_m2m(sender: Any, instance: Any, model: Any, action: str, **kwargs: Any) -> None:
     if action.startswith("post_"):
-        if sender._meta.concrete_model in _authorization():
+        if sender._meta.concrete_model in authorization_models():
             authorization_changed()
         _bump_now_and_on_commit(sender, type(instance), model)
-
-
-_authorization_cache: frozenset[type[models.Model]] | None = None
-
-
-def _authorization() -> frozenset[type[models.Model]]:
-    global _authorization_cache
-    if _authorization_cache is None:
-        _authorization_cache = authorization_models()
-    return _authorization_cache
 
 
 def _on_committed(sender: Any, events: list, **kwargs: Any) -> None:
@@ -279,7 +266,7 @@ class ResponseCache:
         """The concrete models the response read (rows shown, joined or filtered on), or None
         when it read a table no counter covers."""
         tables = _tables(self.bundle)
-        authorization = _authorization()
+        authorization = authorization_models()
         exposed = {ms.model._meta.concrete_model for ms in self.bundle.models.values()}
         read = set(self.ctx.models_read)
         for sql in self.statements:

@@ -46,8 +46,7 @@ from django_graphql_auto.security.ratelimit import (
     check_login_allowed,
     client_ip,
     identity,
-    record_login_failure,
-    record_login_success,
+    login_attempt,
 )
 from django_graphql_auto.security.rates import Rate, parse_rate
 from tests.auth_support import LOGIN, PASSWORD, UNAUTHENTICATED, bearer
@@ -410,9 +409,8 @@ def test_a_budget_of_none_is_unlimited(client):
 
 
 def _attempt(request, username):
-    """One login attempt as the login mutation makes it: check, then a failed password."""
-    check_login_allowed(request, username)
-    record_login_failure(request, username)
+    """One login attempt as the login mutation makes it: let through, then a failed password."""
+    login_attempt(request, username).failed()
 
 
 def test_account_locks_after_the_configured_failures(rf, fake_clock, caplog):
@@ -457,8 +455,7 @@ def test_success_resets_the_account_counter(rf):
     with limits(LOGIN_FAILURE_LIMIT=3):
         _attempt(request, "alice")
         _attempt(request, "alice")
-        check_login_allowed(request, "alice")
-        record_login_success(request, "alice")
+        login_attempt(request, "alice").succeeded()
         _attempt(request, "alice")
         _attempt(request, "alice")
         check_login_allowed(request, "alice")  # 2 failures since the success: not locked

@@ -75,8 +75,6 @@ __all__ = [
     "identity",
     "login_attempt",
     "operation_meter",
-    "record_login_failure",
-    "record_login_success",
 ]
 
 security_log = logging.getLogger("django_graphql_auto.security")
@@ -686,30 +684,3 @@ def _release_unsettled(request: Any) -> None:
             attempt.release()
         except Exception:
             security_log.exception("Login attempt not given back to cache %r", attempt.cache)
-
-
-def record_login_failure(request: Any, username: str, *, schema_name: str | None = None) -> None:
-    """Count a failed login against the account and the client IP; lock whichever reaches its
-    limit (``LOGIN_FAILURE_LIMIT`` / ``LOGIN_IP_FAILURE_LIMIT``) for ``LOGIN_LOCKOUT_SECONDS``.
-
-    For a secret checked without :func:`login_attempt`; counted after the check, parallel
-    requests can all be checked before the limit is reached, so prefer :func:`login_attempt`.
-    """
-    config = _config(_schema_of(request, schema_name))
-    cache = caches[config["RATE_LIMIT_CACHE"]]
-    ip, keys = _login_keys(request, username, config)
-    for kind, key in keys:
-        window_end = clock() + config["LOGIN_LOCKOUT_SECONDS"]
-        failures = _count(cache, f"{key}:failures", 1, window_end)
-        _lock_at_limit(cache, config, kind, key, failures, username, ip)
-
-
-def record_login_success(request: Any, username: str, *, schema_name: str | None = None) -> None:
-    """A successful login clears the account's failure count (the IP's count is kept: one
-    right password must not wipe a spray of wrong ones against other accounts)."""
-    config = _config(_schema_of(request, schema_name))
-    cache = caches[config["RATE_LIMIT_CACHE"]]
-    _, keys = _login_keys(request, username, config)
-    for kind, key in keys:
-        if kind == "account":
-            cache.delete(f"{key}:failures")

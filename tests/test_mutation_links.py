@@ -8,7 +8,9 @@
 - Clearing or repointing a foreign key asks nothing of the row it pointed to (as Django's
   admin): the key is a column of the row written, which is checked itself.
 - Ids beyond 64 bits are unknown ids (`invalid`), and an id given twice in `delete_<children>`
-  deletes the row once.
+  deletes the row once; an empty string is not a valid id, in bulk writes too.
+- A required many-to-many (no `blank=True`) needs a row on create, and `tags: []` may not empty
+  it on update, as in a ModelForm.
 
 Every test reads the database afterwards: a refusal writes nothing.
 """
@@ -283,3 +285,71 @@ def test_a_null_set_leaves_the_links_alone(graphql, bulk):
         result = mutate(graphql, "update_post", PAYLOAD, **update({"tags": None})(post))
         assert result.ok()["update_post"]["ok"] is True
     assert tag_names(post) == ["kept"]
+
+
+# --- Odd relation values ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "mutation, key", [("create", "author"), ("create", "category"), ("update", "category")]
+)
+def test_an_empty_string_id_in_every_bulk_item_is_an_invalid_id(graphql, mutation, key):
+    """Once answered with a 500: no item gave the relation a truthy value, so its rows were
+    never looked up."""
+    post = factories.post()
+    if mutation == "create":
+        item = {"title": "T", "slug": "t", "body": "B", "author": str(post.author_id), key: ""}
+        signature = "[CreatePostInput!]!"
+    else:
+        item = {"id": str(post.pk), key: ""}
+        signature = "[BulkUpdatePostInput!]!"
+    field = f"bulk_{mutation}_post"
+    result = graphql(
+        f"mutation($i: {signature}) {{ {field}(inputs: $i) {{ {PAYLOAD} }} }}", {"i": [item]}
+    ).ok()[field]
+    assert result["ok"] is False
+    assert result["field_errors"] == [
+        {"field": f"0.{key}", "messages": ["'' is not a valid id."], "code": "invalid"}
+    ]
+    assert Post.objects.count() == 1
+    post.refresh_from_db()
+    assert post.category_id is None
+
+
+@pytest.fixture
+def tags_required(monkeypatch):
+    from django_graphql_auto.introspection import inspect_model
+
+    monkeypatch.setattr(Post._meta.get_field("tags"), "blank", False)
+    inspect_model.cache_clear()
+    yield
+    monkeypatch.undo()
+    inspect_model.cache_clear()
+
+
+def test_an_update_may_not_empty_a_required_many_to_many(graphql, tags_required):
+    post = factories.post()
+    kept = factories.tag(name="kept")
+    post.tags.add(kept)
+    single = graphql(
+        f'mutation {{ update_post(id: {post.pk}, input: {{tags: [], title: "New"}}) '
+        f"{{ {PAYLOAD} }} }}"
+    ).ok()["update_post"]
+    bulk = graphql(
+        f'mutation {{ bulk_update_post(inputs: [{{id: "{post.pk}", tags: []}}]) {{ {PAYLOAD} }} }}'
+    ).ok()["bulk_update_post"]
+    message = ["Give tags or nested_tags (at least one)."]
+    assert single["field_errors"] == [{"field": "tags", "messages": message, "code": "required"}]
+    assert bulk["field_errors"] == [{"field": "0.tags", "messages": message, "code": "required"}]
+    assert tag_names(post) == ["kept"]
+    assert Post.objects.get(pk=post.pk).title == post.title
+    # Replacing the rows, or leaving the set alone, is still fine.
+    other = factories.tag(name="other")
+    replaced = graphql(
+        f'mutation {{ update_post(id: {post.pk}, input: {{tags: ["{other.pk}"]}}) {{ ok }} }}'
+    ).ok()["update_post"]
+    untouched = graphql(
+        f'mutation {{ update_post(id: {post.pk}, input: {{title: "Renamed"}}) {{ ok }} }}'
+    ).ok()["update_post"]
+    assert replaced == untouched == {"ok": True}
+    assert tag_names(post) == ["other"]

@@ -899,3 +899,75 @@ def test_a_payload_the_caller_cannot_read_is_refused_before_writing(graphql):
         "{ ok object { name } } }"
     )
     assert ok.ok()["create_author"] == {"ok": True, "object": {"name": "N"}}
+
+
+def test_a_connected_one_to_one_clash_is_unique_on_its_field(graphql, client):
+    """`user` is a OneToOneField: connecting a user who already has an author is reported as a
+    ModelForm reports it (`user` / `unique`), not as a constraint failure at save time, on
+    create and on update, and nothing is written."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw"))
+    taken = User.objects.create_user("taken")
+    factories.author(user=taken)
+    other = factories.author()
+    selection = "ok field_errors { field messages code }"
+    created = graphql(
+        f"mutation($i: CreateAuthorInput!) {{ create_author(input: $i) {{ {selection} }} }}",
+        {"i": {"name": "N", "email": "n@example.com", "user": str(taken.pk)}},
+        path="/admin-graphql/",
+    ).ok()["create_author"]
+    updated = graphql(
+        f"mutation($i: UpdateAuthorInput!) {{ update_author(id: {other.pk}, input: $i) "
+        f"{{ {selection} }} }}",
+        {"i": {"user": str(taken.pk), "nested_posts": [{"title": "T", "slug": "t", "body": "B"}]}},
+        path="/admin-graphql/",
+    ).ok()["update_author"]
+    for payload in (created, updated):
+        assert payload["ok"] is False
+        assert payload["field_errors"] == [
+            {
+                "field": "user",
+                "messages": ["Author with this User already exists."],
+                "code": "unique",
+            }
+        ]
+    assert Author.objects.count() == 2
+    assert not Author.objects.filter(email="n@example.com").exists()
+    assert Post.objects.count() == 0
+    other.refresh_from_db()
+    assert other.user_id is None
+
+
+def test_single_writes_fill_object_and_bulk_writes_objects(graphql):
+    """§10: a single operation fills `object`, a bulk one `objects`; the other stays null."""
+    tag = factories.tag()
+    result = graphql(
+        f"""mutation {{
+          create_tag(input: {{name: "one"}}) {{ object {{ name }} objects {{ name }} }}
+          update_tag(id: {tag.pk}, input: {{name: "two"}}) {{
+            object {{ name }} objects {{ name }}
+          }}
+          bulk_create_tag(inputs: [{{name: "three"}}, {{name: "four"}}]) {{
+            object {{ name }} objects {{ name }}
+          }}
+        }}"""
+    ).ok()
+    assert result == {
+        "create_tag": {"object": {"name": "one"}, "objects": None},
+        "update_tag": {"object": {"name": "two"}, "objects": None},
+        "bulk_create_tag": {"object": None, "objects": [{"name": "three"}, {"name": "four"}]},
+    }
+    ids = sorted(
+        str(pk) for pk in Tag.objects.filter(name__in=["one", "two"]).values_list("pk", flat=True)
+    )
+    deleted = graphql(
+        f"""mutation {{
+          delete_tag(id: {ids[0]}) {{ object {{ name }} objects {{ name }} }}
+          bulk_delete_tag(ids: ["{ids[1]}"]) {{ object {{ name }} objects {{ name }} }}
+        }}"""
+    ).ok()
+    assert deleted["delete_tag"]["objects"] is None
+    assert deleted["delete_tag"]["object"] is not None
+    assert deleted["bulk_delete_tag"]["object"] is None
+    assert len(deleted["bulk_delete_tag"]["objects"]) == 1

@@ -169,7 +169,7 @@ class BulkWriter:
         related = {
             key: self._related(items, key, spec.relation.target, many=spec.kind == "set")
             for key, spec in specs.items()
-            if spec.kind in ("connect", "set") and any(item.get(key) for item in items)
+            if spec.kind in ("connect", "set") and any(item.get(key) is not None for item in items)
         }
         touched = []
         for i, (item, row) in enumerate(zip(items, rows, strict=True)):
@@ -308,6 +308,10 @@ class BulkWriter:
                 self.writer.update(ms, row, data, (i,))
             return rows
         touched = self._assign(items, rows, ms.update_fields)
+        for i, item in enumerate(items):
+            self.errors.extend(
+                self.writer._empty_required_sets(ms, ms.update_fields, item, (i,), creating=False)
+            )
         all_fields = {f.name for f in ms.model._meta.concrete_fields}
         connected = {s.name for s in ms.update_fields.values() if s.kind == "connect"}
         for i, row in enumerate(rows):
@@ -354,7 +358,7 @@ def _bulk_write_resolver(ms: ModelSchema, operation: str, write: str):
             _, rows = run_write(ctx, lambda writer: getattr(BulkWriter(writer, ms), write)(items))
         except FieldErrors as error:
             return refused(error)
-        return read_back(ctx, ms, selection, rows)
+        return read_back(ctx, ms, selection, rows, many=True)
 
     return resolve_bulk_write
 
@@ -381,7 +385,7 @@ def bulk_delete_resolver(ms: ModelSchema):
             return refused(error)
         rows = list({row.pk: row for row in fetched}.values())  # an id given twice: once
         pks = [row.pk for row in rows]
-        payload = read_back(ctx, ms, selection, rows)  # shown before the rows are gone
+        payload = read_back(ctx, ms, selection, rows, many=True)  # shown before they go
 
         def delete(writer: Writer) -> None:
             ms.model._base_manager.filter(pk__in=pks).delete()

@@ -50,29 +50,33 @@ def _written_rows_are_current(ctx: Any, ms: ModelSchema, children: tuple) -> boo
 
 
 def read_back(
-    ctx: Any, ms: ModelSchema, selection: Selection | None, rows: list[models.Model]
+    ctx: Any,
+    ms: ModelSchema,
+    selection: Selection | None,
+    rows: list[models.Model],
+    *,
+    many: bool = False,
 ) -> Payload:
-    """A successful payload whose `object` / `objects` are shown as the client selected them
-    (`selection` from `payload_selection`): the saved instances themselves when they can
-    answer, else read again through the planner (so relations and counts cost a constant
+    """A successful payload showing the written rows as the client selected them
+    (`selection` from `payload_selection`): a single operation fills `object`, a bulk one
+    `objects`; the other stays null. The saved instances answer themselves when they can,
+    else they are read again through the planner (so relations and counts cost a constant
     number of queries)."""
     payload = Payload(ok=True)
     if selection is None:
         return payload  # written, but the caller may not read it back: nulls, not an error
     planner = Planner(ctx)
-    root = selection.key
-    pks = [row.pk for row in rows]
-    for key, many in (("object", False), ("objects", True)):
-        for child in selection.child(key):
-            if _written_rows_are_current(ctx, ms, child.children):
-                loaded = list(rows)
-            else:
-                wanted = pks if many else pks[:1]
-                loaded = planner.rows_by_pk(ms, wanted, child.children, (root, child.key))
-            if many:
-                payload.objects[child.key] = loaded
-            else:
-                payload.object[child.key] = loaded[0] if loaded else None
+    key = "objects" if many else "object"
+    for child in selection.child(key):
+        if _written_rows_are_current(ctx, ms, child.children):
+            loaded = list(rows)
+        else:
+            pks = [row.pk for row in rows]
+            loaded = planner.rows_by_pk(ms, pks, child.children, (selection.key, child.key))
+        if many:
+            payload.objects[child.key] = loaded
+        else:
+            payload.object[child.key] = loaded[0] if loaded else None
     return payload
 
 

@@ -111,6 +111,9 @@ class Writer:
         self.ctx.require(ms.model, CHANGE)
         self.ctx.require_object(instance, CHANGE)
         self.check_writable(ms, data, ms.update_fields, path)
+        emptied = self._empty_required_sets(ms, ms.update_fields, data, path, creating=False)
+        if emptied:
+            raise FieldErrors(emptied)
         later, written, resolved = self._assign(
             ms, instance, data, ms.update_fields, path, depth, parent, None
         )
@@ -280,6 +283,29 @@ class Writer:
         value = sanitize_input(self.ctx, ms, spec.scalar, value)
         setattr(instance, info.attname, value)
 
+    def _empty_required_sets(
+        self,
+        ms: ModelSchema,
+        fields: dict[str, InputField],
+        data: dict[str, Any],
+        path: tuple[Any, ...],
+        *,
+        creating: bool,
+    ) -> list[FieldError]:
+        """A required many-to-many (no blank=True) needs at least one row, as in a ModelForm:
+        on create it must be given, on update `tags: []` may not empty it."""
+        errors = []
+        for spec in fields.values():
+            if spec.kind != "set" or spec.relation.info.blank:
+                continue
+            if not creating and data.get(spec.graphql_name) is None:
+                continue  # not given (or null, which an update ignores): left as it is
+            other = self.case(f"nested_{spec.name}")
+            if not data.get(spec.graphql_name) and not data.get(other):
+                message = f"Give {spec.graphql_name} or {other} (at least one)."
+                errors.append(FieldError(dotted(path, spec.graphql_name), (message,), "required"))
+        return errors
+
     def _require_relations(
         self,
         ms: ModelSchema,
@@ -288,17 +314,8 @@ class Writer:
         path: tuple[Any, ...],
         parent: tuple[str, models.Model] | None,
     ) -> None:
-        errors = []
+        errors = self._empty_required_sets(ms, ms.create_fields, data, path, creating=True)
         for spec in ms.create_fields.values():
-            if spec.kind == "set" and not spec.relation.info.blank:
-                # A required many-to-many (no blank=True), as in a ModelForm: at least one row.
-                other = self.case(f"nested_{spec.name}")
-                if not data.get(spec.graphql_name) and not data.get(other):
-                    message = f"Give {spec.graphql_name} or {other} (at least one)."
-                    errors.append(
-                        FieldError(dotted(path, spec.graphql_name), (message,), "required")
-                    )
-                continue
             if spec.kind != "connect" or (parent and spec.name == parent[0]):
                 continue
             info = spec.relation.info
@@ -325,14 +342,11 @@ class Writer:
         *,
         creating: bool,
     ) -> None:
-        exclude = set(resolved)
+        untouched: set[str] = set()
         if not creating:
             # Like a ModelForm: validate what this input wrote, not the untouched columns.
-            exclude |= {f.name for f in instance._meta.concrete_fields} - written
-        try:
-            instance.full_clean(exclude=sorted(exclude))
-        except ValidationError as error:
-            raise FieldErrors(self._field_errors(ms, error, path)) from None
+            untouched = {f.name for f in instance._meta.concrete_fields} - written
+        self._validate(ms, instance, path, untouched, resolved)
         try:
             # No savepoint of its own: an IntegrityError aborts the whole write anyway (the
             # caller's atomic block rolls everything back), and a savepoint costs two statements.
@@ -345,6 +359,35 @@ class Writer:
                 stored = getattr(instance, field.name)
                 if stored:
                     self.stored_files.append(stored)
+
+    def _validate(
+        self,
+        ms: ModelSchema,
+        instance: models.Model,
+        path: tuple[Any, ...],
+        untouched: set[str],
+        resolved: set[str],
+    ) -> None:
+        """Django's `full_clean`, except that a to-one this input connected is not looked up
+        again (the writer found it among the rows the caller may see) but still takes part in
+        uniqueness and constraints: a second author for the same user is `unique` on `user`,
+        as in a ModelForm, not a constraint failure at save time."""
+        errors: dict[str, list] = {}
+        try:
+            instance.full_clean(
+                exclude=untouched | resolved, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # As in `full_clean`: a field that failed its own checks is left out of the rest.
+        skipped = untouched | {name for name in errors if name != NON_FIELD_ERRORS}
+        for check in (instance.validate_unique, instance.validate_constraints):
+            try:
+                check(exclude=skipped)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise FieldErrors(self._field_errors(ms, ValidationError(errors), path))
 
     def _field_errors(
         self, ms: ModelSchema, error: ValidationError, path: tuple[Any, ...]

@@ -437,3 +437,30 @@ def test_a_fragment_spread_twice_is_gathered_once(monkeypatch, query):
     assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
     (error,) = fast.payload["errors"]
     assert error["locations"] == [{"line": 1, "column": query.index("posts(") + 1}]
+
+
+def test_a_database_error_is_the_fields_error_and_runs_once(monkeypatch, data):
+    """A statement that fails is reported on its root field, as the general executor reports
+    it, and is not run a second time by a fallback (inside a transaction that second run only
+    met "current transaction is aborted", which hid the real error)."""
+    from django.db import DatabaseError, connection
+
+    attempts = []
+
+    def failing(execute, sql, params, many, context):
+        if "blog_comment" in sql:
+            attempts.append(sql)
+            raise DatabaseError("value overflows numeric format")
+        return execute(sql, params, many, context)
+
+    query = "{ comments { id } tags(order_by: [{name: ASC}]) { name } }"
+    with connection.execute_wrapper(failing):
+        fast, general, calls = _both(monkeypatch, query, None)
+    assert calls == [True]
+    assert len(attempts) == 2  # once per path: the compiled one did not fall back
+    assert orjson.dumps(fast.payload) == orjson.dumps(general.payload)
+    assert fast.payload["data"] == {"comments": None, "tags": [{"name": n} for n in "abc"]}
+    [error] = fast.payload["errors"]
+    assert error["path"] == ["comments"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "numeric" not in error["message"]  # internal messages stay inside

@@ -1201,6 +1201,27 @@ def test_a_duration_too_large_for_timedelta_is_bad_input(graphql, catalog):
     assert result.codes == ["BAD_USER_INPUT"], result.body
 
 
+@pytest.mark.parametrize(
+    "part", [{"year": {"range": [2020]}}, {"month": {"range": [1, 2, 3]}}, {"hour": {"range": []}}]
+)
+def test_a_date_part_range_takes_exactly_two_values(graphql, catalog, part):
+    """Once a 500 (the SQL got as many placeholders as values, not two)."""
+    error = refusal(graphql(POSTS_QUERY, {"f": {"published_at": part}}))
+    assert "takes exactly two values" in error["message"]
+    assert error["extensions"]["argument"] == "filters"
+
+
+@pytest.mark.parametrize("price", ["1e999999", "-1e-999999", "0." + "1" * 1001])
+def test_a_decimal_beyond_what_a_database_holds_is_bad_input(graphql, catalog, price):
+    """PostgreSQL's numeric stops at 131,072 digits before the point and 16,383 after: a filter
+    value beyond them was a 500 there (and matched nothing on SQLite)."""
+    result = graphql(POSTS_QUERY, {"f": {"price": {"gte": price}}})
+    assert result.codes == ["BAD_USER_INPUT"], result.body
+    assert "digits" in result.errors[0]["message"]
+    edge = "9" * 1000  # the largest accepted magnitude: fine on every database
+    assert filtered_ids(graphql, "posts", {"price": {"gte": edge}}) == set()
+
+
 def test_a_datetime_before_year_one_in_utc_is_not_an_internal_error(graphql, catalog):
     result = graphql(POSTS_QUERY, {"f": {"published_at": {"gt": "0001-01-01T00:00:00+01:00"}}})
     assert "INTERNAL_SERVER_ERROR" not in result.codes, result.body

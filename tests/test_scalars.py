@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import override_settings
 from django.utils.dateparse import parse_duration
 from graphql import GraphQLError
 
@@ -181,6 +182,51 @@ def test_scalars_refuse_what_they_cannot_represent(scalar, value):
         scalar.parse_value(value)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("P1W", dt.timedelta(weeks=1)),
+        ("P2W3D", dt.timedelta(days=17)),
+        ("+P1D", dt.timedelta(days=1)),
+        (
+            "-P1DT02H03M04.000005S",
+            -dt.timedelta(days=1, hours=2, minutes=3, seconds=4, microseconds=5),
+        ),
+        ("PT36H", dt.timedelta(hours=36)),
+        ("P1,5D", dt.timedelta(days=1, hours=12)),
+        ("PT0.5S", dt.timedelta(milliseconds=500)),
+        ("P0D", dt.timedelta(0)),
+        # exact to the microsecond, where a float of seconds would not be
+        ("PT9223372036854.775807S", dt.timedelta(microseconds=9223372036854775807)),
+    ],
+)
+def test_duration_input_takes_any_fixed_length_iso_8601_duration(text, expected):
+    assert scalars.Duration.parse_value(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("P", "expected ISO 8601"),  # no component at all: Django's parse_duration says zero
+        ("PT", "expected ISO 8601"),
+        ("P1DT", "expected ISO 8601"),  # a T with no time after it
+        ("PT1D", "expected ISO 8601"),
+        ("P1Y", "years and months have no fixed length"),
+        ("P2M", "years and months have no fixed length"),
+        ("1 02:00:00", "expected ISO 8601"),  # Django's own format, not ISO 8601
+        ("PT9223372036854.775808S", "out of range"),
+    ],
+)
+def test_duration_input_refuses_what_is_not_a_fixed_length_iso_8601_duration(text, reason):
+    with pytest.raises(GraphQLError, match=reason):
+        scalars.Duration.parse_value(text)
+
+
+def test_duration_output_reads_back_as_input():
+    for value in (dt.timedelta(days=-1, seconds=5), dt.timedelta(microseconds=1), dt.timedelta(0)):
+        assert scalars.Duration.parse_value(scalars.Duration.serialize(value)) == value
+
+
 def test_bigint_accepts_string_and_integer():
     assert scalars.BigInt.parse_value("9223372036854775807") == 2**63 - 1
     assert scalars.BigInt.parse_value(-5) == -5
@@ -189,6 +235,25 @@ def test_bigint_accepts_string_and_integer():
 def test_datetime_output_is_utc():
     value = dt.datetime(2024, 1, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     assert scalars.DateTime.serialize(value) == "2024-01-01T08:00:00+00:00"
+
+
+@override_settings(USE_TZ=False, TIME_ZONE="Europe/Berlin")
+def test_without_use_tz_datetimes_are_local_time_and_output_in_utc(graphql):
+    """With USE_TZ off Django stores naive datetimes in TIME_ZONE. An input with an offset was
+    a 500 on SQLite (its backend refuses aware datetimes then); output had no offset."""
+    post = f.post(published_at=dt.datetime(2024, 1, 1, 12, 0))  # noon in Berlin, 11:00 UTC
+    query = "query($f: PostFilter) { posts(filters: $f) { id published_at } }"
+    for given in ("2024-01-01T11:00:00Z", "2024-01-01T13:00:00+02:00", "2024-01-01T12:00:00"):
+        data = graphql(query, {"f": {"published_at": {"exact": given}}}).ok()
+        assert data["posts"] == [{"id": str(post.pk), "published_at": "2024-01-01T11:00:00+00:00"}]
+    created = graphql(
+        "mutation($id: ID!) { update_post(id: $id, input: {published_at: "
+        '"2024-06-01T08:00:00Z"}) { ok object { published_at } } }',
+        {"id": str(post.pk)},
+    ).ok()["update_post"]
+    assert created == {"ok": True, "object": {"published_at": "2024-06-01T08:00:00+00:00"}}
+    post.refresh_from_db()
+    assert post.published_at == dt.datetime(2024, 6, 1, 10, 0)  # summer time in Berlin
 
 
 def test_bad_scalar_input_is_a_client_error(graphql):

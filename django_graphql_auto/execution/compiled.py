@@ -21,6 +21,7 @@ from math import inf
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import DatabaseError
 from graphql import (
     GRAPHQL_MAX_INT,
     GRAPHQL_MIN_INT,
@@ -569,7 +570,10 @@ def execute_compiled(
             kind, ms = roots[selection.name]
             try:
                 loaded, write = _load_root(ctx, kind, ms, selection)
-            except GraphQLError as error:
+            except (GraphQLError, DatabaseError) as error:
+                # A database error is the field's error, as the general executor reports it:
+                # running the document again there would only repeat the failing statement
+                # (or, inside a transaction, hide it behind "transaction is aborted").
                 errors.append(located_error(error, list(selection.nodes), [selection.key]))
                 if isinstance(query_type.fields[selection.name].type, GraphQLNonNull):
                     data = None

@@ -129,6 +129,8 @@ class FilterCompiler:
                     if part_value is None:
                         raise bad_input(f"Filter value at {path} may not be null.", self.argument)
                     self._count(path)
+                    if part_op == "range" and len(part_value) != 2:
+                        raise bad_input(f"{path}.range takes exactly two values.", self.argument)
                     if lookup == "year":
                         # Django turns year comparisons into datetime bounds: outside 1..9999
                         # they raise instead of matching nothing.

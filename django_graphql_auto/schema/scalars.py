@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.utils.dateparse import parse_duration
-from django.utils.duration import duration_iso_string, duration_microseconds
+from django.utils import timezone
+from django.utils.duration import duration_iso_string
 from graphql import (
     FloatValueNode,
     GraphQLError,
@@ -46,10 +46,17 @@ def _expect_str(value: Any, scalar: str) -> str:
 
 
 def serialize_datetime(value: Any) -> str:
+    """In UTC with its offset. With USE_TZ off Django hands out naive datetimes in TIME_ZONE,
+    which is what they are taken to be."""
     if not isinstance(value, dt.datetime):
         raise GraphQLError(f"DateTime cannot represent {value!r}.")
+    if value.tzinfo is None and not settings.USE_TZ:
+        value = timezone.make_aware(value, timezone.get_default_timezone())
     if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
+        try:
+            value = value.astimezone(dt.UTC)
+        except OverflowError:  # year 1 or 9999 in a zone that UTC puts past the calendar
+            raise GraphQLError(f"DateTime cannot represent {value!r} in UTC.") from None
     return value.isoformat()
 
 
@@ -64,8 +71,10 @@ def parse_datetime(value: Any) -> dt.datetime:
     if parsed.tzinfo is not None:
         try:
             parsed.astimezone(dt.UTC)  # databases store UTC: it must exist there too
+            if not settings.USE_TZ:  # Django stores naive datetimes in TIME_ZONE then
+                parsed = timezone.make_naive(parsed, timezone.get_default_timezone())
         except OverflowError:
-            raise GraphQLError(f"DateTime {text!r} is out of range in UTC.") from None
+            raise GraphQLError(f"DateTime {text!r} is out of range.") from None
     return parsed
 
 
@@ -118,6 +127,9 @@ def serialize_decimal(value: Any) -> str:
     raise GraphQLError(f"Decimal cannot represent {value!r}.")
 
 
+DECIMAL_MAX_EXPONENT = 1000
+
+
 def _to_decimal(text: str) -> Decimal:
     try:
         number = Decimal(text)
@@ -125,6 +137,16 @@ def _to_decimal(text: str) -> Decimal:
         raise GraphQLError(f"Decimal cannot represent {text!r}.") from None
     if not number.is_finite():
         raise GraphQLError(f"Decimal cannot represent {text!r}: not a finite number.")
+    if (
+        number.adjusted() > DECIMAL_MAX_EXPONENT
+        or number.as_tuple().exponent < -DECIMAL_MAX_EXPONENT
+    ):
+        # PostgreSQL's numeric stops at 131,072 digits before the point and 16,383 after it
+        # ("value overflows numeric format" in a filter); no decimal column comes close.
+        raise GraphQLError(
+            f"Decimal cannot represent {text[:40]!r}: more than {DECIMAL_MAX_EXPONENT} digits"
+            " before or after the point."
+        )
     # "-0" would come back as "-0.00" from the saved row and "0.00" once read again.
     return number.copy_abs() if number.is_zero() else number
 
@@ -133,7 +155,7 @@ def parse_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise GraphQLError("Decimal cannot represent a boolean.")
     if isinstance(value, int):
-        return Decimal(value)
+        return _to_decimal(str(value))
     if isinstance(value, float):
         raise GraphQLError("Decimal values are sent as strings to keep every digit.")
     return _to_decimal(_expect_str(value, "Decimal"))
@@ -177,18 +199,50 @@ def serialize_duration(value: Any) -> str:
 _MAX_DURATION_MICROSECONDS = 2**63 - 1
 
 
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_MICROSECONDS_PER = {
+    "weeks": 7 * 86_400_000_000,
+    "days": 86_400_000_000,
+    "hours": 3_600_000_000,
+    "minutes": 60_000_000,
+    "seconds": 1_000_000,
+}
+#: ISO 8601 durations: weeks, days and a time part; years and months are matched only to be
+#: refused by name. A `T` must be followed by a time component, and `P` alone is nothing.
+_ISO_DURATION = re.compile(
+    rf"(?P<sign>[-+]?)P(?:(?P<years>{_NUMBER})Y)?(?:(?P<months>{_NUMBER})M)?"
+    rf"(?:(?P<weeks>{_NUMBER})W)?(?:(?P<days>{_NUMBER})D)?"
+    rf"(?:T(?=\d)(?:(?P<hours>{_NUMBER})H)?(?:(?P<minutes>{_NUMBER})M)?(?:(?P<seconds>{_NUMBER})S)?)?"
+)
+
+
 def parse_duration_value(value: Any) -> dt.timedelta:
-    """An ISO 8601 duration the database can store; Python's timedelta reaches further (almost
-    a billion days), and a longer one overflows in the driver halfway through a write."""
+    """Any ISO 8601 duration with a fixed length (weeks, days, hours, minutes, seconds, with a
+    sign and fractions), as long as the database can store it: Python's timedelta reaches
+    further (almost a billion days), and a longer one overflows in the driver halfway through a
+    write. Django's own `parse_duration` knows no weeks and takes `P` or `PT` for zero."""
     text = _expect_str(value, "Duration")
-    try:
-        parsed = parse_duration(text) if text.startswith(("P", "-P")) else None
-    except OverflowError:
-        raise GraphQLError(f"Duration {text!r} is out of range.") from None
-    if parsed is None:
-        raise GraphQLError(f"Duration cannot represent {text!r}: expected ISO 8601 (P1DT2H).")
-    if abs(duration_microseconds(parsed)) > _MAX_DURATION_MICROSECONDS:
-        raise GraphQLError(f"Duration {text!r} is out of range: at most 106751991 days either way.")
+    shown = repr(text if len(text) <= 40 else text[:40] + "…")
+    match = _ISO_DURATION.fullmatch(text)
+    parts = match.groupdict() if match else {}
+    if not match or all(v is None for k, v in parts.items() if k != "sign"):
+        raise GraphQLError(f"Duration cannot represent {shown}: expected ISO 8601 (P1DT2H).")
+    if parts["years"] is not None or parts["months"] is not None:
+        raise GraphQLError(
+            f"Duration cannot represent {shown}: years and months have no fixed length;"
+            " give weeks or days (P30D)."
+        )
+    microseconds = sum(
+        Decimal(number.replace(",", ".")) * _MICROSECONDS_PER[unit]
+        for unit, number in parts.items()
+        if unit in _MICROSECONDS_PER and number is not None
+    )  # exact, where timedelta(seconds=float) would round a long duration's microseconds
+    microseconds = int(microseconds.to_integral_value())  # half to even, as timedelta rounds
+    if abs(microseconds) > _MAX_DURATION_MICROSECONDS:
+        raise GraphQLError(f"Duration {shown} is out of range: at most 106751991 days either way.")
+    parsed = dt.timedelta(microseconds=microseconds)
+    if parts["sign"] == "-":
+        parsed = -parsed
     return parsed
 
 

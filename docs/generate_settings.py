@@ -90,8 +90,9 @@ For each model the most specific value wins:
 5. `DJANGO_GRAPHQL_AUTO`,
 6. the library default (the table below).
 
-A value **replaces** the less specific one; nothing is merged. If the global `EXCLUDE_FIELDS` is
-`["internal_notes"]` and a model sets `EXCLUDE_FIELDS: ["cost"]`, that model hides only `cost`.
+A value **replaces** the less specific one; nothing is merged (except between a model and its
+concrete ancestors, below). If the global `EXCLUDE_FIELDS` is `["internal_notes"]` and a model
+sets `EXCLUDE_FIELDS: ["cost"]`, that model hides only `cost`.
 Merging looks convenient until you need to *remove* an item from an inherited list, which a merge
 cannot express; with replacement, what you read at the most specific level is exactly what applies.
 
@@ -101,10 +102,36 @@ parents and plain mixins (as Django's `Meta` is) but not from a concrete parent:
 multi-table child is a different GraphQL type and should not silently take over, say, its
 parent's `TYPE_NAME`. Attributes of `GraphQLMeta` that start with `_` are ignored.
 
-One exception, for safety: a proxy model reads the same columns as its concrete model, so it takes
-`FIELDS`, `EXCLUDE_FIELDS`, `ALLOW_SENSITIVE_FIELDS` and `FIELD_RULES` from the concrete model's
-`GRAPHQL_AUTO_MODELS` entry and `GraphQLMeta` unless it sets them itself (above the app level).
-What hides a column on `Post` hides it on `PublishedPost` too.
+The exception, for safety: a proxy shows the columns and rows of its concrete model, and a
+multi-table child shows its parents' columns. They receive some settings of those ancestors, taken
+from the ancestors' own `GRAPHQL_AUTO_MODELS` entries and `GraphQLMeta` (not from their app's):
+
+- **Merged, for proxies and multi-table children:** `EXCLUDE_FIELDS` and `SANITIZE_FIELDS` are the
+  union of the model's value (resolved as above) and every ancestor's; `FIELD_RULES` are combined
+  field by field, and the model's own rule wins for a field both name. A child can add to its
+  ancestors' `EXCLUDE_FIELDS` and `SANITIZE_FIELDS`, never take an item out; it can replace an
+  ancestor's rule for one field by setting its own rule for that field.
+- **Taken over, for proxies only:** `FIELDS`, `ALLOW_SENSITIVE_FIELDS`, `PERMISSION_CLASSES` and
+  `OWNER_FIELD` come from the concrete model unless the proxy sets them itself, and they win over
+  the proxy's app entry and the schema and global values. So `published_posts` is never a way
+  around the rules of `posts`.
+
+A multi-table child takes over none of its parents' other settings: `Patient` resolves `FIELDS`,
+`ALLOW_SENSITIVE_FIELDS`, `OWNER_FIELD` and `PERMISSION_CLASSES` through the usual hierarchy from
+its own entries, never from `Person`'s. No other key (`TYPE_NAME`, `MAX_PAGE_SIZE`,
+`REGEX_FILTER_FIELDS`, `ENABLE_MUTATIONS`, ...) passes from a model to a proxy or child. With
+
+```python
+GRAPHQL_AUTO_MODELS = {{
+    "blog.Post": {{"EXCLUDE_FIELDS": ["internal_notes", "views"]}},
+    "blog.PublishedPost": {{"EXCLUDE_FIELDS": ["internal_notes", "rating"]}},
+    "clinic.Person": {{"EXCLUDE_FIELDS": ["last_name"]}},
+}}
+```
+
+`PublishedPost` hides `internal_notes`, `views` and `rating` (`{{ published_posts {{ views }} }}` is
+refused: "Cannot query field 'views' on type 'PublishedPost'."), `Post` still shows `rating`, and
+`Patient` and `Doctor` hide `last_name` (`{{ patients {{ last_name }} }}` is refused).
 
 Not every key makes sense everywhere (a type name belongs to one model; the request size limit to
 a whole endpoint), so each key lists the levels where it may appear. "schema" means an entry of

@@ -117,3 +117,39 @@ def test_null_for_an_argument_with_a_default_is_refused_not_passed(graphql):
         'starts_at: "2025-01-01T09:00:00Z", minutes: null) { ok } }'
     )
     assert result.status == 400 and result.codes == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+def test_an_optional_argument_without_a_default_left_out_is_none(graphql, monkeypatch):
+    """`note: str | None` with no default is an optional argument; left out, the method gets
+    None (Python would otherwise call it without the argument: a TypeError, a 500)."""
+    from django_graphql_auto.decorators import graphql_mutation
+    from django_graphql_auto.introspection import inspect_model
+
+    @graphql_mutation(name="rename")
+    def rename(self, name: str, note: str | None) -> str:
+        self.name = name if note is None else f"{name} ({note})"
+        self.save()
+        return self.name
+
+    monkeypatch.setattr(Tag, "rename", rename, raising=False)
+    inspect_model.cache_clear()
+    try:
+        tag = f.tag(name="old")
+        assert "tag_rename(id: ID!, name: String!, note: String)" in print_schema(
+            get_schema().schema
+        )
+        left_out = graphql(
+            'mutation($id: ID!) { tag_rename(id: $id, name: "plain") { ok result } }',
+            {"id": str(tag.pk)},
+        ).ok()["tag_rename"]
+        given = graphql(
+            'mutation($id: ID!) { tag_rename(id: $id, name: "noted", note: "why") { ok result } }',
+            {"id": str(tag.pk)},
+        ).ok()["tag_rename"]
+        assert left_out == {"ok": True, "result": "plain"}
+        assert given == {"ok": True, "result": "noted (why)"}
+        tag.refresh_from_db()
+        assert tag.name == "noted (why)"
+    finally:
+        monkeypatch.undo()
+        inspect_model.cache_clear()

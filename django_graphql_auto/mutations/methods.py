@@ -123,6 +123,10 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
         and not isinstance(arguments_type[case(name)].type, GraphQLNonNull)
     }
 
+    # A parameter without a default is a nullable argument only when its type allows None, and
+    # graphql-core leaves an argument the client did not give out of the resolver's arguments.
+    without_default = [name for name, _, default in method.parameters if default is EMPTY]
+
     def convert(ctx: Any, gname: str, value: Any) -> Any:
         name, annotation = parameters[gname]
         hint = reduce_hint(annotation, name)
@@ -153,6 +157,8 @@ def method_field(ms: ModelSchema, method: MethodInfo, bundle: Any, field_error: 
             }
         except FieldErrors as error:
             return MethodPayload(False, [error.message], list(error.errors))
+        for name in without_default:  # `note: str | None` left out by the client: None
+            kwargs.setdefault(name, None)
 
         def call() -> Any:
             value = getattr(row, method.name)(**kwargs)

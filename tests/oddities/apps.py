@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OdditiesConfig(AppConfig):
+    name = "tests.oddities"
+    label = "oddities"

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 from django_graphql_auto.execution.errors import bad_input
@@ -73,6 +74,14 @@ def _without_conflicts(write: Any) -> None:
         ) from None
 
 
+def _given_pk(pk: models.Field) -> bool:
+    """A primary key the create input gives (not numbered by the database, not the link to a
+    multi-table parent)."""
+    if isinstance(pk, AutoFieldMixin):
+        return False
+    return not getattr(pk.remote_field, "parent_link", False)
+
+
 class BulkWriter:
     def __init__(self, writer: Writer, ms: ModelSchema):
         self.writer = writer
@@ -113,6 +122,8 @@ class BulkWriter:
     def _unique_sets(self) -> list[tuple[str, ...]]:
         opts = self.ms.model._meta
         sets = [(f.name,) for f in opts.concrete_fields if f.unique and not f.primary_key]
+        if _given_pk(opts.pk):
+            sets.append((opts.pk.name,))  # a key the input gives: two items may give the same
         sets += [tuple(fields) for fields in opts.unique_together]
         for constraint in opts.total_unique_constraints:
             sets.append(tuple(constraint.fields))
@@ -141,9 +152,13 @@ class BulkWriter:
             query = model._base_manager.filter(**{f"{first}__in": {k[0] for k in keys}})
             for pk, *values in query.values_list("pk", *[f.attname for f in fields]):
                 holders[tuple(values)].add(pk)
+            own_key = names == (model._meta.pk.name,)  # each created row holds only itself
             for key, places in keys.items():
                 others = holders.get(key, set())
-                clashes = [i for i in places if others - {rows[i].pk}] or places[1:]
+                if own_key:
+                    clashes = places if others else places[1:]
+                else:
+                    clashes = [i for i in places if others - {rows[i].pk}] or places[1:]
                 for i in clashes:
                     error = rows[i].unique_error_message(model, names)
                     field = self.writer.case(names[0]) if len(names) == 1 else "__all__"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import models
+from django.db.models.fields import AutoFieldMixin
 from graphql import (
     GraphQLID,
     GraphQLInputField,
@@ -50,23 +51,33 @@ class InputField:
 
 
 def _auto_pk(field: models.Field) -> bool:
-    return field.primary_key and isinstance(field, models.AutoField | models.BigAutoField)
+    return field.primary_key and isinstance(field, AutoFieldMixin)  # Small, Big and plain
 
 
-def writable_scalar(scalar: ScalarField) -> bool:
+def writable_scalar(scalar: ScalarField, *, update: bool = False) -> bool:
+    """A primary key is given on create (unless the database numbers it) but never changed by
+    an update: Django's `save()` would insert a second row under the new key, and the rows
+    pointing at the old one would stay with it."""
     info = scalar.info
     field = info.field
+    if update and field.primary_key:
+        return False
     return info.editable and not info.auto_now and not info.auto_now_add and not _auto_pk(field)
 
 
+def _has_default(info: Any) -> bool:
+    return info.has_default or info.field.has_db_default()
+
+
 def scalar_required(scalar: ScalarField) -> bool:
-    """Django forms: required = not blank and no default (null=True alone does not relax it)."""
-    return not scalar.info.blank and not scalar.info.has_default
+    """Django forms: required = not blank and no default (null=True alone does not relax it);
+    a `db_default` is a default too, filled in by the database."""
+    return not scalar.info.blank and not _has_default(scalar.info)
 
 
 def relation_required(relation: RelationField) -> bool:
     info = relation.info
-    return info.forward and not info.blank and not info.has_default
+    return info.forward and not info.blank and not _has_default(info)
 
 
 def writable_forward(relation: RelationField) -> bool:
@@ -103,7 +114,7 @@ def input_fields(
     fields: dict[str, InputField] = {}
     never = ms.never_written  # FIELD_RULES: hidden or read_only for everybody
     for gname, scalar in {**ms.scalars, **ms.write_only_scalars}.items():
-        if writable_scalar(scalar) and scalar.name not in never:
+        if writable_scalar(scalar, update=update) and scalar.name not in never:
             required = not update and scalar_required(scalar)
             fields[gname] = InputField(
                 gname, "scalar", scalar.name, scalar=scalar, required=required
@@ -113,6 +124,8 @@ def input_fields(
         if name in never:
             continue
         nested_ok = _writes(schemas[relation.target]) and relation.target not in not_creatable
+        if update and relation.info.forward and relation.info.field.primary_key:
+            continue  # a one-to-one primary key: as for any primary key, never changed
         if writable_forward(relation) and not relation.many:
             fields[gname] = InputField(gname, "connect", name, relation=relation)
             if nested_ok:
@@ -212,7 +225,9 @@ def unsettable_required(ms: ModelSchema, create_fields: dict[str, InputField]) -
             continue
         if not field.editable or getattr(field, "auto_now", False):
             continue
-        if getattr(field, "auto_now_add", False) or field.blank or field.has_default():
+        if getattr(field, "auto_now_add", False) or field.blank:
+            continue
+        if field.has_default() or field.has_db_default():
             continue
         if field.name not in settable:
             missing.append(field.name)

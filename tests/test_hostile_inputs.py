@@ -294,7 +294,7 @@ OPERATIONS = json.dumps({"query": "{ posts { id } }"})
 
 def _refused(response, status: int) -> None:
     assert response.status_code == status, response.content[:200]
-    assert error_codes(response) == ["BAD_REQUEST"]
+    assert error_codes(response) == ["BAD_USER_INPUT"]
 
 
 @pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])

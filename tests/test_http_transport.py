@@ -142,13 +142,13 @@ def test_get_selecting_a_query_from_a_mixed_document_runs(client):
 def test_get_without_query_is_400(client):
     response = get(client, {}, accept=APPLICATION_JSON)
     assert response.status_code == 400
-    assert_error_codes(response, "BAD_REQUEST")
+    assert_error_codes(response, "BAD_USER_INPUT")
 
 
 def test_get_with_malformed_variables_is_400(client):
     response = get(client, {"query": TYPENAME, "variables": "{not json"})
     assert response.status_code == 400
-    assert_error_codes(response, "BAD_REQUEST")
+    assert_error_codes(response, "BAD_USER_INPUT")
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
@@ -156,7 +156,7 @@ def test_other_methods_are_405(client, method):
     response = getattr(client, method)(URL)
     assert response.status_code == 405
     assert response["Allow"] == "GET, POST"
-    assert_error_codes(response, "BAD_REQUEST")
+    assert_error_codes(response, "BAD_USER_INPUT")
 
 
 # --- GraphQL errors: 400 under the new media type, 200 under application/json ----------------
@@ -224,7 +224,7 @@ def test_accepts_html():
 def test_unacceptable_accept_is_406(client):
     response = post(client, {"query": TYPENAME}, accept="text/csv")
     assert response.status_code == 406
-    assert_error_codes(response, "BAD_REQUEST")
+    assert_error_codes(response, "BAD_USER_INPUT")
 
 
 # --- malformed HTTP requests: 4xx whatever the media type ------------------------------------
@@ -237,7 +237,7 @@ def test_unacceptable_accept_is_406(client):
 def test_unsupported_content_type_is_415(client, content_type):
     response = post(client, {"query": TYPENAME}, content_type=content_type)
     assert response.status_code == 415
-    assert_error_codes(response, "BAD_REQUEST")
+    assert_error_codes(response, "BAD_USER_INPUT")
 
 
 def test_non_utf8_charset_is_415(client):
@@ -252,7 +252,7 @@ def test_body_over_max_request_bytes_is_413(client, settings, accept):
     assert small.status_code == 200
     large = post(client, {"query": "{ __typename " + " " * 100 + "}"}, accept=accept)
     assert large.status_code == 413
-    assert_error_codes(large, "BAD_REQUEST")
+    assert_error_codes(large, "BAD_USER_INPUT")
 
 
 def test_body_over_djangos_upload_limit_is_413(client):
@@ -267,7 +267,7 @@ def test_malformed_body_is_400(client, raw, accept):
     response = post(client, raw, accept=accept)
     assert response.status_code == 400
     assert "data" not in body_of(response)
-    assert_error_codes(response, "BAD_REQUEST")
+    assert_error_codes(response, "BAD_USER_INPUT")
 
 
 @pytest.mark.parametrize(
@@ -285,7 +285,7 @@ def test_invalid_parameters_are_400(client, body):
     for accept in (GRAPHQL_RESPONSE_JSON, APPLICATION_JSON):
         response = post(client, body, accept=accept)
         assert response.status_code == 400, (body, accept)
-        assert_error_codes(response, "BAD_REQUEST")
+        assert_error_codes(response, "BAD_USER_INPUT")
 
 
 # --- unexpected failures ---------------------------------------------------------------------
@@ -316,6 +316,21 @@ def test_internal_error_message_shown_when_debug_is_on(monkeypatch):
     response = post(client, {"query": TYPENAME})
     assert response.status_code == 500
     assert b"RuntimeError: secret" in response.content
+    assert_error_codes(response, "INTERNAL_SERVER_ERROR")
+
+
+@pytest.mark.parametrize(
+    ("debug", "debug_errors", "shown"), [(True, False, False), (False, True, True)]
+)
+def test_internal_error_details_follow_debug_errors(monkeypatch, debug, debug_errors, shown):
+    """`DEBUG_ERRORS` decides for an error outside the resolvers as it does inside them (the
+    transport followed `DEBUG` alone: DEBUG on with DEBUG_ERRORS off showed the message)."""
+    client = Client(raise_request_exception=False)
+    monkeypatch.setattr(engine, "process", _explode)
+    with override_settings(DEBUG=debug, DJANGO_GRAPHQL_AUTO={"DEBUG_ERRORS": debug_errors}):
+        response = post(client, {"query": TYPENAME})
+    assert response.status_code == 500
+    assert (b"RuntimeError: secret" in response.content) is shown
     assert_error_codes(response, "INTERNAL_SERVER_ERROR")
 
 

@@ -156,6 +156,6 @@ def test_a_multipart_request_keeps_the_json_body_limit(client, settings):
     settings.DJANGO_GRAPHQL_AUTO = {"MAX_REQUEST_BYTES": 1_000}
     status, body = _upload(client, query, None, {})
     assert status == 413
-    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     status, body = _upload(client, "{ tags { name } }", None, {})
     assert status == 200 and body == {"data": {"tags": []}}

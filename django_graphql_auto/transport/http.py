@@ -15,7 +15,8 @@ Choices worth knowing (the graphql-http ``serverAudits`` check all of them):
   200 with ``errors``. Executed requests are always 200, even with field errors.
 * A request that is not a well-formed GraphQL-over-HTTP request at all (bad JSON, ``query`` not a
   string, ``variables`` not an object, wrong ``Content-Type``, body too large) gets a 4xx whatever
-  the media type, with a GraphQL-shaped body whose error code is ``BAD_REQUEST``.
+  the media type, with a GraphQL-shaped body whose error code is ``BAD_USER_INPUT`` (SPEC §6
+  lists the codes a client may meet; the HTTP status tells these refusals apart).
 * GET runs queries only: a mutation over GET is a 405 with ``Allow: POST``.
 * Authentication (:mod:`django_graphql_auto.security.authentication`) runs first: an invalid
   ``Authorization: Bearer`` token is a 401 with ``WWW-Authenticate`` and code
@@ -45,7 +46,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from django_graphql_auto.execution import engine
-from django_graphql_auto.execution.errors import FORBIDDEN, RATE_LIMITED
+from django_graphql_auto.execution.errors import BAD_USER_INPUT, FORBIDDEN, RATE_LIMITED
 from django_graphql_auto.schema.scalars import json_problem
 from django_graphql_auto.security.audit import security_event
 from django_graphql_auto.security.authentication import (
@@ -72,8 +73,6 @@ logger = logging.getLogger("django_graphql_auto.transport")
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 
-# HTTP-level client errors (the request is not a GraphQL-over-HTTP request we can run).
-BAD_REQUEST = "BAD_REQUEST"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 _ALLOWED_METHODS = ("GET", "POST")
@@ -89,7 +88,7 @@ class RequestRejected(Exception):
         status: int,
         message: str,
         headers: dict[str, str] | None = None,
-        code: str = "BAD_REQUEST",
+        code: str = BAD_USER_INPUT,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -394,11 +393,25 @@ def _outcome_response(outcome: engine.Outcome, media_type: str) -> HttpResponse:
     return json_response(payload, status, media_type, headers)
 
 
-def _internal_error_response(request: HttpRequest, exc: Exception, media_type: str) -> HttpResponse:
-    """Log the traceback server-side; the client learns details only when ``DEBUG`` is on."""
+def _shows_internal_errors(schema_name: str) -> bool:
+    try:
+        from django_graphql_auto.schema.registry import get_schema
+
+        value = get_schema(schema_name).config["DEBUG_ERRORS"]
+    except Exception:  # the schema itself failed to build: say nothing more than DEBUG would
+        value = None
+    return bool(settings.DEBUG) if value is None else bool(value)
+
+
+def _internal_error_response(
+    request: HttpRequest, exc: Exception, media_type: str, schema_name: str
+) -> HttpResponse:
+    """Log the traceback server-side; the client learns details only when the schema's
+    ``DEBUG_ERRORS`` allows it (by default it follows ``DEBUG``), as for resolver errors."""
     logger.exception("Unhandled error while serving a GraphQL request")
     got_request_exception.send(sender=GraphQLView, request=request)
-    message = f"{type(exc).__name__}: {exc}" if settings.DEBUG else "Internal server error."
+    show = _shows_internal_errors(schema_name)
+    message = f"{type(exc).__name__}: {exc}" if show else "Internal server error."
     return json_response(_error_body(message, INTERNAL_SERVER_ERROR), 500, media_type)
 
 
@@ -448,10 +461,10 @@ class GraphQLView(View):
             # CSRF check read before the multipart code could (see multipart.form_parts).
             refusal = parse_refusal(error)
             response = json_response(
-                _error_body(refusal.message, BAD_REQUEST), refusal.status, media_type
+                _error_body(refusal.message, BAD_USER_INPUT), refusal.status, media_type
             )
         except Exception as exc:
-            response = _internal_error_response(request, exc, media_type)
+            response = _internal_error_response(request, exc, media_type, schema_name)
         # The same URL answers with HTML or JSON, and JSON in two media types.
         patch_vary_headers(response, ["Accept"])
         return response

@@ -155,6 +155,23 @@ def test_rejected_before_parsing_is_logged(graphql, events):
     assert record.limits == ["MAX_TOKENS"]
 
 
+def test_a_made_up_operation_name_cannot_forge_a_log_line(graphql, events):
+    """Refused before it is matched to an operation, the document's `operationName` is whatever
+    the request said: in a plain-text log a newline in it started a forged line."""
+    forged = "X)\nCRITICAL django_graphql_auto.security Security event admin_login_ok: forged"
+    with override_settings(DJANGO_GRAPHQL_AUTO={"SCHEMAS": SCHEMAS, "MAX_TOKENS": 10}):
+        result = graphql("{ " + "a: __typename " * 20 + "}", operation_name=forged * 50)
+    assert result.codes == ["QUERY_TOO_COMPLEX"]
+    [record] = events("query_rejected")
+    line = logging.Formatter("%(levelname)s %(name)s %(message)s").format(record)
+    assert "\n" not in line and "\\nCRITICAL" in line
+    assert record.operation == (forged * 50)[:200]
+    # A name the document gave is shown as it is.
+    with override_settings(**policy("DenyComments")):
+        graphql(deep(12))
+    assert "operation TooDeep," in events("query_rejected")[-1].getMessage()
+
+
 def test_introspection_refused_in_production_is_logged(graphql, events):
     result = graphql(get_introspection_query())
     assert result.status == 400

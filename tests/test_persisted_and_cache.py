@@ -290,3 +290,32 @@ def test_allowlist_mode_refuses_a_hash_that_is_no_string(client, tmp_path, diges
         status, body = _post(client, {"extensions": extensions})
     assert status == 400
     assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+DOWN = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1"}
+
+
+def test_a_cache_that_is_down_is_a_miss(client, caplog, settings):
+    """Reads fail open: the response cache and the persisted-query cache unreachable (nothing
+    listens on port 1), queries still run, uncached; a hash alone is answered as unknown, so an
+    APQ client sends the text again. Both were a 500."""
+    f.tag(name="a")  # a write still needs the cache (below)
+    settings.CACHES = {**settings.CACHES, "down": DOWN}
+    settings.DJANGO_GRAPHQL_AUTO = {"RESPONSE_CACHE": "down", "PERSISTED_QUERY_CACHE": "down"}
+    settings.GRAPHQL_AUTO_MODELS = CACHED["GRAPHQL_AUTO_MODELS"]
+    for _ in range(2):
+        status, body = _post(client, {"query": QUERY})
+        assert status == 200 and body == {"data": {"tags": [{"name": "a"}]}}
+    status, body = _post(client, {"extensions": APQ})
+    assert status == 400
+    assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+    status, body = _post(client, {"query": QUERY, "extensions": APQ})
+    assert status == 200 and body == {"data": {"tags": [{"name": "a"}]}}
+    warned = {r.getMessage() for r in caplog.records if r.name == "django_graphql_auto"}
+    assert "Response cache unavailable; the query runs uncached" in warned
+    assert "Persisted query cache unavailable; answered as a miss" in warned
+    assert "Persisted query cache unavailable; document not remembered" in warned
+    # Writes fail closed: an invalidation that cannot be recorded would leave stale answers.
+    status, body = _post(client, {"query": 'mutation { create_tag(input: {name: "b"}) { ok } }'})
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert list(Tag.objects.values_list("name", flat=True)) == ["a"]

@@ -13,6 +13,7 @@ production API that accepts nothing it has not seen at build time.
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from graphql import GraphQLError
 
 from django_graphql_auto.execution.errors import BAD_USER_INPUT, PERSISTED_QUERY_NOT_FOUND
+
+logger = logging.getLogger("django_graphql_auto")
 
 
 def sha256(text: str) -> str:
@@ -83,7 +86,11 @@ def resolve_query(
     if not isinstance(digest, str):
         return None, _error("persistedQuery needs a sha256Hash.", BAD_USER_INPUT)
     if query is None:
-        stored = caches[bundle.config["PERSISTED_QUERY_CACHE"]].get(_key(bundle, digest))
+        try:
+            stored = caches[bundle.config["PERSISTED_QUERY_CACHE"]].get(_key(bundle, digest))
+        except Exception:  # the cache is down: the client sends the text again, as on a miss
+            logger.warning("Persisted query cache unavailable; answered as a miss", exc_info=True)
+            stored = None
         if stored is None:
             return None, _error("PersistedQueryNotFound", PERSISTED_QUERY_NOT_FOUND)
         return stored, None
@@ -97,6 +104,9 @@ def remember(bundle: Any, query: str, extensions: dict[str, Any] | None) -> None
     persisted = (extensions or {}).get("persistedQuery")
     if bundle.config["PERSISTED_QUERIES"] != "apq" or not isinstance(persisted, dict):
         return
-    caches[bundle.config["PERSISTED_QUERY_CACHE"]].set(
-        _key(bundle, sha256(query)), query, bundle.config["PERSISTED_QUERY_TTL"]
-    )
+    try:
+        caches[bundle.config["PERSISTED_QUERY_CACHE"]].set(
+            _key(bundle, sha256(query)), query, bundle.config["PERSISTED_QUERY_TTL"]
+        )
+    except Exception:  # the cache is down: the document runs, only unremembered
+        logger.warning("Persisted query cache unavailable; document not remembered", exc_info=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Iterator
@@ -42,6 +43,9 @@ from django_graphql_auto.mutations.events import changes_committed
 
 #: The counter of who may see what (see the module docstring).
 AUTHORIZATION_KEY = "gqa:gen:@authorization"
+
+
+logger = logging.getLogger("django_graphql_auto")
 
 
 def generation_key(model: type[models.Model]) -> str:
@@ -238,11 +242,18 @@ class ResponseCache:
         self.statements: list[str] = []
 
     def lookup(self) -> dict[str, Any] | None:
+        """The stored payload, or None. A cache that is down is a miss, and nothing is stored
+        for this request: the query runs as if nothing were cached."""
         if self.key is None:
             return None
         keys = [generation_key(m) for m in self.models] + [AUTHORIZATION_KEY]
-        entry = self.cache.get(self.key)
-        self.before = self.cache.get_many(keys)
+        try:
+            entry = self.cache.get(self.key)
+            self.before = self.cache.get_many(keys)
+        except Exception:
+            logger.warning("Response cache unavailable; the query runs uncached", exc_info=True)
+            self.key = None
+            return None
         if entry is None:
             return None
         if any(self.before.get(k) != v for k, v in entry["generations"].items()):
@@ -289,7 +300,10 @@ class ResponseCache:
             return  # some model read has not opted in
         generations = {generation_key(m): self.before.get(generation_key(m)) for m in read}
         generations[AUTHORIZATION_KEY] = self.before.get(AUTHORIZATION_KEY)
-        self.cache.set(self.key, {"generations": generations, "payload": payload}, min(ttls))
+        try:
+            self.cache.set(self.key, {"generations": generations, "payload": payload}, min(ttls))
+        except Exception:  # down since the lookup: the answer stands, unstored
+            logger.warning("Response cache unavailable; the answer was not stored", exc_info=True)
 
 
 def may_cache(bundle: Any) -> bool:

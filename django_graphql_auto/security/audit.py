@@ -29,6 +29,7 @@ Levels: refusals (denials, rejected documents, failed authentication, timeouts) 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -140,7 +141,7 @@ def security_event(
         "event": kind,
         "user": username,
         "user_id": user_id,
-        "operation": name,
+        "operation": name[:200] if name else name,  # a made-up operationName may be long
         "client_ip": ip,
         "reason": reason,
         "request_id": _request_id(request),
@@ -152,13 +153,33 @@ def security_event(
         level,
         "Security event %s: %s (user %s, IP %s, operation %s%s)",
         kind,
-        reason,
+        _one_line(reason),
         username if user_id is None else f"{username} (id {user_id})",
         ip or "unknown",
-        name or "-",
+        _operation_shown(name),
         shown,
         extra=extra,
     )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+
+
+def _one_line(text: str) -> str:
+    """Escape what would end or forge a line of a plain-text log (a newline in a value the
+    client chose); the JSON formatter escapes it by itself."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def _operation_shown(name: str | None) -> str:
+    """A GraphQL name as it is; anything else (an `operationName` the request made up, on a
+    path that refused the document before matching it to an operation) quoted and cut short."""
+    if not name:
+        return "-"
+    if _NAME.fullmatch(name):
+        return name
+    return _one_line(repr(name[:100]))
 
 
 # --- the events the engine and the policy report ------------------------------------------------

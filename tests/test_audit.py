@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 
 import pytest
@@ -13,7 +14,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from graphql import get_introspection_query
 
-from django_graphql_auto.observability.logging import JSONFormatter
+from django_graphql_auto.observability.logging import JSONFormatter, RequestIdFilter
 from django_graphql_auto.security.audit import FIELDS, security_event
 from tests import factories
 from tests.auth_support import (
@@ -21,6 +22,7 @@ from tests.auth_support import (
     auth_environment,  # noqa: F401 (fixture)
     make_user,
 )
+from tests.graphql_http import post_graphql
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +133,59 @@ def test_client_ip_behind_a_trusted_proxy_and_request_id(graphql, events):
     [record] = events()
     assert record.client_ip == "203.0.113.9"
     assert record.request_id == "req-42"
+
+
+@pytest.fixture
+def json_lines():
+    """The JSON lines written while the test runs, formatted as a handler formats them: when
+    the record is emitted, inside the request."""
+    lines: list[dict] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(JSONFormatter().format(record)))
+
+    handler = Collect(level=logging.DEBUG)
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield lines
+    root.removeHandler(handler)
+    root.setLevel(previous)
+
+
+def test_every_line_of_a_request_carries_its_id_and_the_response_returns_it(client, json_lines):
+    """Not only the security events: Django's own lines carry the id too, and the client gets
+    it back; an ill-formed id from the header is replaced by a new one."""
+    with override_settings(DJANGO_GRAPHQL_AUTO={"POLICY": "tests.policies.DenyComments"}):
+        given = post_graphql(client, "{ comments { id } }", HTTP_X_REQUEST_ID="req-42")
+        made_up = post_graphql(client, "{ comments { id } }", HTTP_X_REQUEST_ID="bad id\nX")
+    assert given["X-Request-ID"] == "req-42"
+    generated = made_up["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    ids = {line.get("request_id") for line in json_lines if line["logger"].startswith("django")}
+    assert {"req-42", generated} <= ids and "bad id\nX" not in ids
+    record = logging.LogRecord("mine", logging.INFO, "", 0, "outside a request", (), None)
+    RequestIdFilter().filter(record)
+    assert record.request_id is None
+
+
+def test_an_error_logged_while_resolving_carries_the_request_id(graphql, json_lines, monkeypatch):
+    """The executor's own error line had no id (only security events had one)."""
+    from blog.models import Post
+
+    def explode(self, at=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Post, "publish", explode)
+    post = factories.post()
+    result = graphql(
+        f'mutation {{ post_publish(id: "{post.pk}") {{ ok }} }}', HTTP_X_REQUEST_ID="rid-7"
+    )
+    assert result.codes == ["INTERNAL_SERVER_ERROR"]
+    [line] = [line for line in json_lines if line["logger"] == "django_graphql_auto"]
+    assert line["request_id"] == "rid-7" and "boom" in line["exception"]
 
 
 # --- rejected documents -------------------------------------------------------------------------
@@ -265,7 +320,8 @@ def test_no_work_when_the_logger_is_off(rf, caplog):
 
 
 def test_json_formatter_writes_the_fields(rf, events):
-    request = rf.post("/graphql/", REMOTE_ADDR="192.0.2.1", HTTP_X_REQUEST_ID="abc")
+    request = rf.post("/graphql/", REMOTE_ADDR="192.0.2.1")
+    request.request_id = "abc"  # as the endpoint sets it
     security_event("permission_denied", request, "no", operation=None, model="blog.Post")
     [record] = events()
     line = JSONFormatter().format(record)

@@ -17,7 +17,7 @@ keys:
 ``reason``
     Why, in words.
 ``request_id``
-    ``request.request_id`` or the ``X-Request-ID`` header, when there is one.
+    The request's id (see :mod:`django_graphql_auto.observability.logging`).
 
 plus the event's own details (``model``, ``field``, ``permission``, ``codes``, ...).
 
@@ -38,6 +38,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from django_graphql_auto.execution import errors
+from django_graphql_auto.observability.logging import current_request_id
 
 __all__ = [
     "FIELDS",
@@ -104,9 +105,7 @@ def _user(request: Any) -> tuple[str, str | None]:
 
 
 def _request_id(request: Any) -> str | None:
-    value = getattr(request, "request_id", None)
-    if value is None:
-        value = getattr(request, "META", {}).get("HTTP_X_REQUEST_ID")
+    value = getattr(request, "request_id", None) or current_request_id()
     return str(value)[:200] if value else None
 
 

@@ -47,6 +47,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from django_graphql_auto.execution import engine
 from django_graphql_auto.execution.errors import BAD_USER_INPUT, FORBIDDEN, RATE_LIMITED
+from django_graphql_auto.observability.logging import bound_request_id, request_id_for
 from django_graphql_auto.schema.scalars import json_problem
 from django_graphql_auto.security.audit import security_event
 from django_graphql_auto.security.authentication import (
@@ -431,7 +432,14 @@ class GraphQLView(View):
     schema_name = "default"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        schema_name = kwargs.get("schema_name") or self.schema_name
+        # Every log line of this request carries its id, and so does the response.
+        request.request_id = request_id_for(request)
+        with bound_request_id(request.request_id):
+            response = self._dispatch(request, kwargs.get("schema_name") or self.schema_name)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def _dispatch(self, request: HttpRequest, schema_name: str) -> HttpResponse:
         media_type = APPLICATION_JSON
         try:
             if request.method not in _ALLOWED_METHODS:

@@ -31,12 +31,14 @@ import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.management import call_command
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client, override_settings
 from graphql import is_composite_type
 
 from django_graphql_auto.conf import find_problems
+from django_graphql_auto.execution import timeouts
 from django_graphql_auto.execution.errors import RATE_LIMITED
 from django_graphql_auto.schema.registry import get_schema
 from django_graphql_auto.security import mfa, ratelimit
@@ -856,6 +858,102 @@ def test_parallel_wrong_passwords_from_one_ip_are_checked_only_up_to_its_limit(l
         assert results.count([RATE_LIMITED]) == 16, results
         assert _login_codes("192.0.2.66", "someone", "guess") == [RATE_LIMITED]
         assert _login_codes("192.0.2.1", "someone", "guess") == [UNAUTHENTICATED]
+
+
+def _slow_gets(monkeypatch, cache, seconds):
+    """Make every ``get`` of ``cache``'s backend take ``seconds`` more: a counter update then
+    holds the counter lock that much longer, and a queue of them outlasts its old bounded wait."""
+    backend = type(cache)
+    get = backend.get
+
+    def slow_get(self, *args, **kwargs):
+        time.sleep(seconds)
+        return get(self, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "get", slow_get)
+
+
+def _postgresql_only(reason):
+    if connections["default"].vendor != "postgresql":
+        pytest.skip(reason)
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "in-transaction"])
+@pytest.mark.parametrize("limits_cache", PARALLEL_BACKENDS[2:], indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_parallel_counter_updates_on_caches_without_atomic_incr_are_exact(
+    limits_cache, in_transaction, monkeypatch
+):
+    """On the database and file caches a counter is read and written back under a process lock,
+    "exact within a process". It was not: the lock was waited for 0.5 s at most, and past that
+    the update ran anyway, so a queue of parallel updates (20 parallel logins) lost increments
+    (4 wrong passwords checked against a limit of 3, now and then). And inside a transaction (a
+    mutation on PostgreSQL with a per-request statement timeout, ``ATOMIC_REQUESTS``) a database
+    cache wrote the counter in it: invisible to the other requests until it committed, after the
+    lock was released. Every update must see all the earlier ones."""
+    cache = caches[limits_cache]
+    if in_transaction and isinstance(cache, DatabaseCache):
+        _postgresql_only("SQLite, inside a transaction, counts on the request's connection")
+    _slow_gets(monkeypatch, cache, 0.1)
+    expires_at = ratelimit.clock() + 60
+
+    def update(_index):
+        if not in_transaction:
+            return ratelimit._count(cache, "k", 1, expires_at)
+        with transaction.atomic():
+            counted = ratelimit._count(cache, "k", 1, expires_at)
+            time.sleep(0.2)  # the request goes on, its transaction open
+            return counted
+
+    counted = _in_parallel(10, update)
+    assert sorted(counted) == list(range(1, 11))
+    assert ratelimit._read(cache, "k") == 10
+
+
+@pytest.mark.parametrize("limits_cache", PARALLEL_BACKENDS[2:3], indirect=True)
+@pytest.mark.django_db(transaction=True)
+def test_parallel_wrong_passwords_in_a_transaction_are_checked_only_up_to_the_limit(
+    limits_cache,
+):
+    """A mutation on PostgreSQL runs in a transaction when the statement timeout is set per
+    request (the connection is not opened with it). A database cache counted the attempts in
+    it, on the request's connection: 20 parallel wrong passwords were all checked against a
+    limit of 3, each request blind to the others' uncommitted counts."""
+    _postgresql_only("only PostgreSQL runs a mutation in a transaction of the statement timeout")
+    opened_with = timeouts.connection_timeout("default")
+    User.objects.create_user("carol", password=PASSWORD)  # the default, slow, hasher
+    with limits(
+        RATE_LIMIT_CACHE=limits_cache,
+        LOGIN_FAILURE_LIMIT=3,
+        LOGIN_IP_FAILURE_LIMIT=None,
+        LOGIN_LOCKOUT_SECONDS=300,
+        STATEMENT_TIMEOUT_MS=(opened_with or 10_000) + 1000,  # set per request, in a transaction
+    ):
+        results = _in_parallel(
+            20, lambda i: _login_codes(f"198.51.100.{i + 1}", "Carol", f"wrong-{i}")
+        )
+        assert results.count([UNAUTHENTICATED]) == 3, results
+        assert results.count([RATE_LIMITED]) == 17, results
+        client = Client(REMOTE_ADDR="203.0.113.9")
+        status, body, _ = post(client, LOGIN, {"username": "carol", "password": PASSWORD})
+        assert status == 429 and codes(body) == [RATE_LIMITED]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("limits_cache", ["database"], indirect=True)
+def test_login_failures_on_a_database_cache_survive_a_rollback(limits_cache, rf):
+    """Counted in the request's transaction, a failure was undone when it rolled back (a
+    mutation whose statement timed out): the guess was free. On SQLite, which runs the counters
+    in the request's transaction, a rollback still undoes them."""
+    _postgresql_only("SQLite, inside a transaction, counts on the request's connection")
+    request = rf.post("/graphql/", REMOTE_ADDR="192.0.2.1")
+    with limits(RATE_LIMIT_CACHE=limits_cache, LOGIN_FAILURE_LIMIT=2):
+        for _ in range(2):
+            with pytest.raises(ZeroDivisionError), transaction.atomic():
+                login_attempt(request, "alice").failed()
+                1 / 0  # noqa: B018 - the operation fails after the failure was counted
+        with pytest.raises(RateLimited):
+            check_login_allowed(request, "alice")
 
 
 @pytest.mark.parametrize("limits_cache", ["database", "file"], indirect=True)

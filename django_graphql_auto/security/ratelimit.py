@@ -35,6 +35,19 @@ default ``TIMEOUT``, which would end a window early or stretch it; there a count
 expiry in its value and is read and written back under a process lock: exact within a process,
 while processes sharing such a cache can race each other past a limit.
 
+On a database cache every read and write of this module is committed before it returns (and so
+before the process lock is released), whatever transaction the request is in: a request outside
+any transaction runs it in a transaction of its own on its connection (so that the statement
+timeout's transaction, which a query opens at its first statement, does not take it in); a request
+inside one (a mutation on PostgreSQL with a per-request statement timeout, ``ATOMIC_REQUESTS``)
+runs it in a short-lived thread with its own connection, in autocommit. Written in the request's
+transaction, a count would stay invisible to the other requests until that transaction ended (20
+parallel wrong passwords checked against a limit of 3), hold the row locked meanwhile, and be
+undone by a rollback. SQLite is the exception: it locks the whole database file, so a second
+connection could not write while the request's transaction holds it; there, inside a transaction,
+the operations run on the request's connection, and the lock is waited for only briefly
+(:data:`COUNTER_LOCK_WAIT`) rather than deadlock with a request that holds the file: not exact.
+
 Failure policy: when the cache is down, budgets fail open (the request runs; the error is logged
 on ``django_graphql_auto.security``), while the login lockout fails closed (the exception
 propagates and the login fails), so an outage never opens the door to password guessing.
@@ -46,6 +59,7 @@ IP and the operation.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -57,8 +71,10 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.memcached import BaseMemcachedCache
+from django.db import connections, router, transaction
 from graphql import GraphQLError
 
 from django_graphql_auto.execution import errors
@@ -311,22 +327,104 @@ class TokenBucket:
 
 _counter_lock = threading.Lock()
 
-#: Longest wait, in seconds, for :func:`_serialized`.
+#: Longest wait, in seconds, for the counter lock where waiting longer could deadlock: a database
+#: cache on SQLite, inside a transaction (see :func:`_serialized`).
 COUNTER_LOCK_WAIT = 0.5
+
+#: Longest wait, in seconds, for the counter lock anywhere else. Past it the update fails with
+#: :class:`TimeoutError` (a budget then lets the request through, a login fails: see the module
+#: docstring); a queue of parallel updates takes far less.
+COUNTER_LOCK_TIMEOUT = 30.0
 
 
 @contextlib.contextmanager
-def _serialized() -> Iterator[None]:
-    """This process's read-then-write counter updates, one at a time. The wait is bounded: a
-    database cache's write can wait on another request's open transaction (``ATOMIC_REQUESTS``,
-    or the statement timeout's on PostgreSQL) while that request waits here to finish; past the
-    wait the update runs anyway rather than deadlock."""
-    locked = _counter_lock.acquire(timeout=COUNTER_LOCK_WAIT)
+def _serialized(brief: bool = False) -> Iterator[None]:
+    """This process's read-then-write counter updates, one at a time.
+
+    ``brief`` is for an update on a SQLite database cache inside the request's transaction: its
+    write can wait on another request's transaction (SQLite locks the whole file) while that
+    request waits here to finish, so past :data:`COUNTER_LOCK_WAIT` it runs anyway rather than
+    deadlock. Everywhere else an update commits before the lock is released (see
+    :func:`_committed`) and nothing it waits for can wait on this lock: it waits up to
+    :data:`COUNTER_LOCK_TIMEOUT`, and never runs unserialized.
+    """
+    if brief:
+        locked = _counter_lock.acquire(timeout=COUNTER_LOCK_WAIT)
+    elif _counter_lock.acquire(timeout=COUNTER_LOCK_TIMEOUT):
+        locked = True
+    else:
+        raise TimeoutError(f"Rate limit counters stayed locked for {COUNTER_LOCK_TIMEOUT}s")
     try:
         yield
     finally:
         if locked:
             _counter_lock.release()
+
+
+def _database_aliases(cache: DatabaseCache) -> list[str]:
+    """The databases a database cache reads and writes (the same one, without a router)."""
+    model = cache.cache_model_class
+    return list(dict.fromkeys([router.db_for_write(model), router.db_for_read(model)]))
+
+
+def _in_transaction(alias: str) -> bool:
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        return True
+    return connection.connection is not None and not connection.get_autocommit()
+
+
+def _placement(cache: Any) -> str:
+    """Where an operation on ``cache`` runs (see the module docstring): ``direct`` (not a
+    database cache, or SQLite outside a transaction), ``own`` (in a transaction of its own on the
+    request's connection), ``thread`` (in a thread with its own connection: the request is in a
+    transaction) or ``inside`` (SQLite, in the request's transaction)."""
+    if not isinstance(cache, DatabaseCache):
+        return "direct"
+    aliases = _database_aliases(cache)
+    sqlite = any(connections[alias].vendor == "sqlite" for alias in aliases)
+    if any(_in_transaction(alias) for alias in aliases):
+        return "inside" if sqlite else "thread"
+    return "direct" if sqlite else "own"
+
+
+def _in_own_thread(operation: Callable[[], Any]) -> Any:
+    """``operation()`` in a new thread, so on a connection of its own (Django's connections are
+    per thread), in autocommit; closed after. Its exception is raised here."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = operation()
+        except BaseException as error:  # handed to the caller
+            outcome["error"] = error
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=run, name="graphql-auto-ratelimit", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+def _committed(cache: Any, operation: Callable[[], Any], *, serialize: bool = False) -> Any:
+    """``operation()``, an operation on ``cache``, such that on a database cache what it writes
+    is committed, and what it reads is what other requests committed, when it returns: never in
+    the request's transaction (but on SQLite, see the module docstring). With ``serialize``,
+    under the process's counter lock, which is released only after that commit."""
+    place = _placement(cache)
+    guard = _serialized(brief=place == "inside") if serialize else contextlib.nullcontext()
+    with guard:
+        if place == "thread":
+            return _in_own_thread(operation)
+        if place == "own":
+            with contextlib.ExitStack() as stack:
+                for alias in _database_aliases(cache):
+                    stack.enter_context(transaction.atomic(using=alias))
+                return operation()
+        return operation()
 
 
 def _incr_keeps_expiry(cache: Any) -> bool:
@@ -360,17 +458,20 @@ def _count(cache: Any, key: str, delta: int, expires_at: float) -> int:
                 return int(cache.incr(key, delta))
             except ValueError:  # ended or deleted since the add: add it again
                 continue
-    with _serialized():
+
+    def update() -> int:
         now = clock()
         stored = cache.get(key)
         count, until = stored if _live(stored, now) else (0, expires_at)
         cache.set(key, (count + delta, until), timeout=max(1, math.ceil(until - now)))
         return count + delta
 
+    return int(_committed(cache, update, serialize=True))
+
 
 def _read(cache: Any, key: str) -> int:
     """The value of counter ``key``: 0 when it does not exist or has ended."""
-    stored = cache.get(key)
+    stored = _committed(cache, lambda: cache.get(key))
     if _incr_keeps_expiry(cache):
         return int(stored or 0)
     return stored[0] if _live(stored, clock()) else 0
@@ -383,12 +484,15 @@ def _uncount(cache: Any, key: str) -> None:
         with contextlib.suppress(ValueError):  # no such counter (any more)
             cache.decr(key)
         return
-    with _serialized():
+
+    def update() -> None:
         now = clock()
         stored = cache.get(key)
         if _live(stored, now):
             count, until = stored
             cache.set(key, (count - 1, until), timeout=max(1, math.ceil(until - now)))
+
+    _committed(cache, update, serialize=True)
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -518,7 +622,7 @@ def _limit_for(kind: str, config: Any) -> int:
 
 def _lock_left(cache: Any, key: str, now: float) -> float | None:
     """Seconds left on this counter's lock, or None when it is not locked."""
-    until = cache.get(f"{key}:locked")
+    until = _committed(cache, lambda: cache.get(f"{key}:locked"))
     return until - now if until is not None and until > now else None
 
 
@@ -548,7 +652,8 @@ def _lock_at_limit(
     if failures < _limit_for(kind, config):
         return
     lockout = config["LOGIN_LOCKOUT_SECONDS"]
-    cache.set(f"{key}:locked", clock() + lockout, timeout=lockout)
+    until = clock() + lockout
+    _committed(cache, lambda: cache.set(f"{key}:locked", until, timeout=lockout))
     security_log.warning(
         "Login lockout: %s locked for %ss after %s failures (username %r, IP %s)",
         kind,
@@ -619,7 +724,8 @@ class LoginAttempt:
         for kind, key, checking in self._settle():
             _uncount(self.cache, checking)
             if kind == "account":
-                self.cache.delete(f"{key}:failures")
+                delete = functools.partial(self.cache.delete, f"{key}:failures")
+                _committed(self.cache, delete)
 
     def release(self) -> None:
         """No check happened after all: stop counting the attempt."""

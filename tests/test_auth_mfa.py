@@ -4,6 +4,7 @@ and the per-role requirement."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pyotp
@@ -173,7 +174,8 @@ def test_wrong_and_far_codes_are_refused(graphql, alice):
         assert graphql(VERIFY, {"ticket": ticket, "code": code}).codes == [UNAUTHENTICATED]
 
 
-def test_bad_tickets_are_refused(graphql, alice):
+def test_bad_tickets_are_refused(graphql, alice, caplog):
+    caplog.set_level(logging.WARNING, logger="django_graphql_auto.security")
     secret, _ = enable_mfa(graphql, login(graphql)["access_token"])
     ticket = login(graphql)["mfa_ticket"]
     now = int(time.time())
@@ -194,6 +196,15 @@ def test_bad_tickets_are_refused(graphql, alice):
     result = graphql(VERIFY, {"ticket": ticket, "code": fresh_code(secret)})
     assert result.codes == [UNAUTHENTICATED]
     assert "password" in result.errors[0]["message"]
+    # Each refusal is an authentication failure in the security log, as a wrong code is.
+    refused = [
+        r
+        for r in caplog.records
+        if getattr(r, "event", None) == "authentication_failed"
+        and r.reason.startswith("MFA ticket refused")
+    ]
+    assert len(refused) == 7 and {r.field for r in refused} == {"verify_mfa"}
+    assert ticket not in caplog.text  # the ticket itself is never logged
 
 
 def test_a_ticket_signs_in_once(graphql, alice):

@@ -164,8 +164,17 @@ def _issue_login_ticket(user: Any, config: Any) -> str:
     return _issue_ticket(user, jwt.MFA_TICKET, config, fam=str(uuid.uuid4()))
 
 
-def _ticket_user(ticket: str, kind: str, config: Any) -> tuple[Any, dict[str, Any]]:
+def _ticket_refused(info: Any, reason: str) -> Exception:
+    """A refused ticket (forged, expired, stale) is an authentication failure like a wrong code,
+    and is logged as one."""
+    message = f"MFA ticket refused: {reason}"
+    audit.security_event("authentication_failed", info.context, message, field=info.field_name)
+    return _unauthenticated(message)
+
+
+def _ticket_user(info: Any, ticket: str, kind: str) -> tuple[Any, dict[str, Any]]:
     """The user a ticket of ``kind`` stands for, and its claims."""
+    config = _config(info)
     try:
         claims = jwt.decode(ticket, kind, JWTSettings.from_config(config))
         user_model = get_user_model()
@@ -174,19 +183,19 @@ def _ticket_user(ticket: str, kind: str, config: Any) -> tuple[Any, dict[str, An
             claims["fam"] = uuid.UUID(str(claims.get("fam")))
     except (InvalidToken, ValidationError, ValueError, TypeError) as error:
         reason = str(error) if isinstance(error, InvalidToken) else "The ticket is invalid."
-        raise _unauthenticated(f"MFA ticket refused: {reason}") from None
+        raise _ticket_refused(info, reason) from None
     user = user_model._default_manager.filter(pk=pk).first()
     if user is None or getattr(user, "is_active", True) is False:
-        raise _unauthenticated("MFA ticket refused: the user cannot sign in.")
+        raise _ticket_refused(info, "the user cannot sign in.")
     if not constant_time_compare(tokens.password_fingerprint(user), str(claims.get("pwd"))):
-        raise _unauthenticated("MFA ticket refused: the password has changed.")
+        raise _ticket_refused(info, "the password has changed.")
     return user, claims
 
 
 def _setup_user(info: Any, ticket: str | None) -> tuple[Any, bool]:
     """The user setting MFA up: the signed-in one, or the holder of a setup ticket."""
     if ticket:
-        user, _ = _ticket_user(ticket, jwt.MFA_SETUP_TICKET, _config(info))
+        user, _ = _ticket_user(info, ticket, jwt.MFA_SETUP_TICKET)
         return user, True
     return _require_user(info), False
 
@@ -244,7 +253,7 @@ def resolve_login(_root: Any, info: Any, username: str, password: str) -> AuthRe
 
 def resolve_verify_mfa(_root: Any, info: Any, ticket: str, code: str) -> AuthResult:
     config = _config(info)
-    user, claims = _ticket_user(ticket, jwt.MFA_TICKET, config)
+    user, claims = _ticket_user(info, ticket, jwt.MFA_TICKET)
     username = user.get_username()
     _throttle(info, username)
     with transaction.atomic():
@@ -254,7 +263,7 @@ def resolve_verify_mfa(_root: Any, info: Any, ticket: str, code: str) -> AuthRes
         if device is None:
             raise _unauthenticated("Multi-factor authentication is not enabled for this user.")
         if tokens.family_started(claims["fam"]):
-            raise _unauthenticated("MFA ticket refused: it was already used.")
+            raise _ticket_refused(info, "it was already used.")
         verified = mfa.verify_code(device, code, config["MFA_TOTP_WINDOW"])
         result = _finish_login(info, user, claims["fam"]) if verified else None
     # Counted outside the block, whose rollback would undo a count kept in a database cache.

@@ -36,10 +36,10 @@ class GraphQLAutoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Importing the module registers the settings checks.
+        # Importing the modules registers the settings checks and the deploy checks.
         from django_graphql_auto.execution.response_cache import connect_signals
 
-        from . import checks  # noqa: F401
+        from . import checks, production_checks  # noqa: F401
 
         connect_signals()
         setting_changed.connect(_settings_changed, dispatch_uid="django_graphql_auto.settings")

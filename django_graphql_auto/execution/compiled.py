@@ -34,6 +34,7 @@ from graphql import (
 )
 
 from django_graphql_auto.execution.errors import bad_input
+from django_graphql_auto.execution.filtering import parent_key
 from django_graphql_auto.execution.paths import slot_name
 from django_graphql_auto.execution.planner import (
     ListPlan,
@@ -308,7 +309,7 @@ class _FlatWriterCompiler:
         self.bundle = bundle
         self.columns: list[str] = []
         self.helpers: dict[str, Any] = {}
-        self.lists: list[tuple[str, FlatPlan]] = []
+        self.lists: list[tuple[str, FlatPlan, int]] = []
 
     def _column(self, name: str) -> int:
         if name not in self.columns:
@@ -347,13 +348,16 @@ class _FlatWriterCompiler:
             elif ms.relations[name].many:
                 # A to-many list: its rows come grouped by parent key in `lists[i]`, read by
                 # `Planner.list_values`, written by a plan of their own; a list holding lists
-                # of its own comes already written (`_read_lists`).
-                target = self.bundle.models[ms.relations[name].target]
+                # of its own comes already written (`_read_lists`). The parent key is the
+                # column the related rows point at: the primary key, or a `to_field` column.
+                relation = ms.relations[name]
+                target = self.bundle.models[relation.target]
                 sub_path = (*path, key)
                 inner = _FlatWriterCompiler(self.bundle)
                 child = inner.compile_plan(target, selection.children, sub_path)
-                self.lists.append((slot_name(sub_path), child))
-                index, parent = len(self.lists) - 1, self._column("pk")
+                parent = self._column(parent_key(relation.info))
+                self.lists.append((slot_name(sub_path), child, parent))
+                index = len(self.lists) - 1
                 if child.lists:
                     value = f"(lists[{index}].get(row[{parent}]) or [])"
                 else:
@@ -377,20 +381,19 @@ class _FlatWriterCompiler:
         namespace = {"_refuse": _refuse, "_inf": inf, "_json_problem": json_problem}
         namespace.update(self.helpers)
         exec(compile(source, "<django_graphql_auto flat writer>", "exec"), namespace)
-        pk_index = self.columns.index("pk") if self.lists else -1
-        return FlatPlan(list(self.columns), namespace["write"], tuple(self.lists), pk_index)
+        return FlatPlan(list(self.columns), namespace["write"], tuple(self.lists))
 
 
 @dataclass(frozen=True)
 class FlatPlan:
-    """What one flat selection reads (`values_list` columns, and per to-many list its slot
-    and its own plan) and the generated function writing a row: `write(row, lists)`, where
-    `lists[i]` maps a parent key to the list's rows."""
+    """What one flat selection reads (`values_list` columns, and per to-many list its slot,
+    its own plan and the position of the parent key among the columns) and the generated
+    function writing a row: `write(row, lists)`, where `lists[i]` maps a parent key to the
+    list's rows."""
 
     columns: list[str]
     write: Callable[..., dict[str, Any]]
-    lists: tuple[tuple[str, FlatPlan], ...]
-    pk_index: int
+    lists: tuple[tuple[str, FlatPlan, int], ...]
 
 
 def _shape_key(children: tuple[Selection, ...]) -> tuple:
@@ -427,20 +430,21 @@ def _write_rows(plan: FlatPlan, rows: list[tuple], lists: Any) -> list[dict[str,
 
 
 def _read_lists(
-    planner: Planner, plan: FlatPlan, lists: list[ListPlan], parents: list[Any]
+    planner: Planner, plan: FlatPlan, lists: list[ListPlan], rows: list[tuple]
 ) -> list[dict[Any, list[Any]]]:
     """For each list of `plan`, its rows grouped by parent key: one statement per list,
-    whatever the number of parents. The rows of a list holding lists of its own are written
-    here, once their own lists are read (one statement per list and level)."""
+    whatever the number of parents (`rows`). The rows of a list holding lists of its own are
+    written here, once their own lists are read (one statement per list and level)."""
     by_slot = {entry.slot: entry for entry in lists}
     fetched = []
-    for slot, child in plan.lists:
+    for slot, child, parent in plan.lists:
         entry = by_slot[slot]
+        # A row of a many-to-many list may come under several parents: ask for it once.
+        parents = list(dict.fromkeys(row[parent] for row in rows))
         grouped = planner.list_values(entry, parents, child.columns)
         if child.lists:
-            # A row of a many-to-many list may come under several parents: read it once.
-            keys = list(dict.fromkeys(r[child.pk_index] for g in grouped.values() for r in g))
-            nested = _read_lists(planner, child, entry.lists, keys)
+            children = [r for g in grouped.values() for r in g]
+            nested = _read_lists(planner, child, entry.lists, children)
             grouped = {k: _write_rows(child, rows, nested) for k, rows in grouped.items()}
         fetched.append(grouped)
     return fetched
@@ -456,7 +460,7 @@ def _values_loader(
 
     def load(queryset: Any) -> list[Any]:
         rows = values_rows(queryset, plan.columns)
-        fetched = _read_lists(planner, plan, lists, [row[plan.pk_index] for row in rows])
+        fetched = _read_lists(planner, plan, lists, rows)
         return _write_rows(plan, rows, fetched)
 
     return load

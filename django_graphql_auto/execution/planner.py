@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ModelIterable
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.execution.filtering import FilterCompiler
+from django_graphql_auto.execution.filtering import FilterCompiler, parent_key
 from django_graphql_auto.execution.late_annotations import annotate_chosen, annotated_after_window
 from django_graphql_auto.execution.ordering import compile_ordering
 from django_graphql_auto.execution.paths import slot_name
@@ -62,11 +62,14 @@ class ListPlan:
     stop: int
     annotations: dict[str, Any]
     lists: list[ListPlan] = field(default_factory=list)  # the rows' own lists (values only)
+    parent: str = "pk"  # the parent's attribute `remote` compares with (`parent_key`)
 
     def for_parent(self, key: Any) -> QuerySet:
         """One parent's rows: WHERE parent = key LIMIT n, which is what the per-parent window
         amounts to for a single parent, without the cost of compiling one."""
         rows = self.rows.annotate(**self.annotations) if self.annotations else self.rows
+        if key is None:  # a `to_field` key may be NULL: no row points at it (not IS NULL)
+            return rows.none()
         return rows.filter(**{self.remote: key})[self.start : self.stop]
 
 
@@ -81,11 +84,12 @@ class _Level:
 
 
 def lists_read_as_values(info: Any) -> bool:
-    """Whether `Planner.list_values` can read this to-many relation for a parent's primary
-    key: a reverse foreign key or a many-to-many whose keys point at primary keys (a
-    `to_field` key would not match the parents' primary keys)."""
+    """Whether `Planner.list_values` can read this to-many relation: a reverse foreign key,
+    grouped by its own column, which holds the parent's key (`parent_key`: the primary key or
+    a `to_field` column, which the caller reads as the parent key), or a many-to-many whose
+    join table points at primary keys (a `to_field` join table is left to the prefetch)."""
     if info.kind == "reverse_foreign_key":
-        return info.field.field.target_field.primary_key
+        return True
     if info.kind in ("many_to_many", "reverse_many_to_many"):
         field = info.field if info.kind == "many_to_many" else info.field.field
         through = field.remote_field.through._meta
@@ -192,6 +196,18 @@ def _size(value: Any, argument: str, default: int, maximum: int) -> int:
     return value
 
 
+def _prefetch_keep(info: Any) -> tuple[str, ...]:
+    """The columns a prefetched to-one's rows need besides their primary key: Django matches
+    them to their parents by the key the foreign key holds (the reverse side's own foreign
+    key, or a forward key's `to_field` target), which would otherwise be deferred and loaded
+    with one SELECT per row."""
+    if info.kind == "reverse_one_to_one":
+        return (info.remote_name,)
+    if info.forward and not info.field.target_field.primary_key:
+        return (info.target_field,)
+    return ()
+
+
 class Planner:
     def __init__(self, ctx: Any):
         self.ctx = ctx
@@ -257,7 +273,7 @@ class Planner:
             return None
         row = rows[0]
         for plan in own or ():
-            setattr(row, plan.slot, list(plan.for_parent(row.pk)))
+            setattr(row, plan.slot, list(plan.for_parent(getattr(row, plan.parent))))
         return row
 
     def list_values(
@@ -464,6 +480,9 @@ class Planner:
         lookup = prefix + info.name
         if info.forward and not info.many:
             level.only.add(lookup)  # the FK column the join or prefetch matches on
+        parent = parent_key(info)
+        if parent != "pk":  # a `to_field` key the related rows hold: loaded, not deferred
+            level.only.add(prefix + parent)
         if relation.many:
             start, stop = self.window(target, selection.arguments)
             rows = self.filtered(target, self.ctx.visible(relation.target), selection.arguments)
@@ -485,7 +504,14 @@ class Planner:
                     values=level.values,
                 )
                 plan = ListPlan(
-                    slot_name(sub_path), rows, info.remote_name, start, stop, late, nested or []
+                    slot_name(sub_path),
+                    rows,
+                    info.remote_name,
+                    start,
+                    stop,
+                    late,
+                    nested or [],
+                    parent,
                 )
                 level.lists.append(plan)
                 return
@@ -504,7 +530,7 @@ class Planner:
             level.only.add(f"{lookup}__{target.info.pk_name}")
             self._collect(target, selection.children, sub_path, f"{lookup}__", level)
             return
-        keep = (info.remote_name,) if info.kind == "reverse_one_to_one" else ()
+        keep = _prefetch_keep(info)
         rows = self.shape(
             target, self.ctx.visible(relation.target), selection.children, sub_path, keep
         )
@@ -523,7 +549,7 @@ class Planner:
         # (`RequestContext.visible`), so a row repeats only as the list shows it (once per link
         # of a many-to-many through model).
         counted = (
-            rows.filter(**{remote: OuterRef("pk")})
+            rows.filter(**{remote: OuterRef(parent_key(relation.info))})
             .order_by()
             .values(remote)
             .annotate(gqa_n=Count("pk"))

@@ -466,9 +466,13 @@ class Writer:
         manager.add(*rows)
 
     def _children(self, target, relation, instance, ids, where, operation):
-        fk = relation.info.remote_name
+        """The rows `ids` names, each of which must point at `instance`. The comparison is
+        the foreign key's own: its column against the value it targets, which is not the
+        primary key for a `to_field` key (`City.country` holds `Country.iso`)."""
+        fk = relation.info.field.field  # the reverse relation's foreign key, on the child
+        parent = getattr(instance, fk.target_field.attname)
         rows = self.fetch(relation.target, ids, where, operation)
-        foreign = [str(r.pk) for r in rows if getattr(r, f"{fk}_id", None) != instance.pk]
+        foreign = [str(r.pk) for r in rows if getattr(r, fk.attname, None) != parent]
         if foreign:
             message = f"Not children of this object: {', '.join(foreign)}."
             raise FieldErrors([FieldError(where, (message,), "invalid")])

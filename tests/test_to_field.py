@@ -367,3 +367,32 @@ def test_a_null_parent_key_has_no_rows(odd):
     plan = ListPlan("s", rows, "country", 0, 10, {}, parent="iso")
     assert plan.for_parent(None).query.is_empty()
     assert [city.name for city in plan.for_parent("FR")] == ["Lyon", "Paris"]
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["single", "bulk"])
+def test_changing_the_column_cities_point_at_is_a_field_error(graphql, odd, bulk):
+    """The database checks the foreign key when the transaction commits, after the write
+    resolved: that was a server error. Nothing is written."""
+    if bulk:
+        query = """mutation($inputs: [BulkUpdateCountryInput!]!) {
+            bulk_update_country(inputs: $inputs) { ok field_errors { field messages code } } }"""
+        variables = {"inputs": [{"id": odd["fr"].pk, "iso": "FX"}]}
+    else:
+        query = """mutation($id: ID!) { update_country(id: $id, input: {iso: "FX"}) {
+            ok field_errors { field messages code } } }"""
+        variables = {"id": odd["fr"].pk}
+    payload = next(iter(graphql(query, variables, path=odd["path"]).ok().values()))
+    assert payload == {
+        "ok": False,
+        "field_errors": [
+            {
+                "field": "__all__",
+                "messages": [
+                    "The write conflicts with rows that point at it (a constraint was violated)."
+                ],
+                "code": "invalid",
+            }
+        ],
+    }
+    assert odd["City"].objects.get(name="Paris").country.iso == "FR"
+    assert _keys(odd)["Paris"] == "FR"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from django_graphql_auto.execution.planner import Planner
@@ -108,13 +108,22 @@ def not_found(ms: ModelSchema, raw_id: Any, where: str = "id") -> Payload:
     )
 
 
+#: A constraint the database checks only at commit (PostgreSQL defers foreign keys): changing
+#: the column a `to_field` key points at while rows still point at the old value.
+COMMIT_CONFLICT = "The write conflicts with rows that point at it (a constraint was violated)."
+
+
 def run_write(ctx: Any, write) -> tuple[Writer, Any]:
-    """Run `write(writer)` in one transaction; files of a rolled-back write are removed."""
+    """Run `write(writer)` in one transaction; files of a rolled-back write are removed. A
+    constraint violated at commit is a field error of the write, not a server error."""
     writer = Writer(ctx)
     try:
         with transaction.atomic():
             result = write(writer)
             dispatch(writer.events)
+    except IntegrityError:
+        writer.discard_files()
+        raise FieldErrors([FieldError(NON_FIELD_ERRORS, (COMMIT_CONFLICT,), "invalid")]) from None
     except BaseException:
         writer.discard_files()
         raise

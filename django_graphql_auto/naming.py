@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _IRREGULAR = {
@@ -82,14 +83,47 @@ def pascal_case(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
 
 
+#: GraphQL's Name production; names starting with `__` are also reserved (introspection).
+_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+def is_graphql_name(name: str) -> bool:
+    """Whether GraphQL accepts `name` for a type, field or enum value (ASCII, no `__` start)."""
+    return bool(_GRAPHQL_NAME.fullmatch(name)) and not name.startswith("__")
+
+
 def enum_value_name(value: object) -> str:
-    """SPEC §10: stored value upper-cased, non-alphanumerics to `_`, a leading digit prefixed."""
+    """SPEC §10: stored value upper-cased, non-alphanumerics to `_`, a leading digit prefixed.
+
+    Where the rule alone gives a name GraphQL forbids, the least is changed: an empty name is
+    `_`, and a name that would start with `__` (reserved for introspection: `"--"`, `"__x"`)
+    keeps a single `_` (`"_"`, `"_X"`).
+    """
     # Accented letters keep their base letter (GraphQL names are ASCII): "Ünïcode" -> "UNICODE".
     ascii_text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
     name = re.sub(r"[^0-9A-Za-z]", "_", ascii_text).upper()
     if not name or name[0].isdigit():
         name = "_" + name
+    if name.startswith("__"):
+        name = "_" + name.lstrip("_")
     return name
+
+
+def enum_value_names(values: Iterable[object]) -> list[str]:
+    """One name per value, in order: a name already taken gets `_2`, `_3`, ... (never a drop);
+    after a name of underscores only (`_`) the number comes without one more (`_2`), so that
+    no name starts with `__`."""
+    taken: set[str] = set()
+    names: list[str] = []
+    for value in values:
+        base = enum_value_name(value)
+        separator = "" if not base.strip("_") else "_"
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base}{separator}{n}", n + 1
+        taken.add(name)
+        names.append(name)
+    return names
 
 
 @dataclass(frozen=True)

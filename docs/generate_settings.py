@@ -158,10 +158,13 @@ The checks are not the only guard: building a schema from settings with errors r
 `ImproperlyConfigured` listing them, so a broken configuration never serves an API built from a
 guess.
 
-One warning concerns the models rather than the settings: `django_graphql_auto.W101` says that a
-model gets no `create_<model>` mutation because one of its required fields cannot be set through
-the API (it is excluded, hidden as sensitive, or a foreign key to a model the schema does not
-expose). Every create would fail, so the mutation is left out; the hint says how to get it back.
+The E1xx/W1xx checks concern the models rather than the settings, and run only when the settings
+have no error. `django_graphql_auto.W101` says that a model gets no `create_<model>` mutation
+because one of its required fields cannot be set through the API (it is excluded, hidden as
+sensitive, or a foreign key to a model the schema does not expose). Every create would fail, so
+the mutation is left out; the hint says how to get it back. E101 builds every schema, so a
+schema that could only fail at its first request fails `check` (and `runserver`, `migrate`)
+instead; the build is kept for the first request.
 
 ## What is exposed by default
 
@@ -240,6 +243,24 @@ CHECKS = (
         "(`RATE_LIMIT_*`), a `TRUSTED_PROXIES` entry that is not an IP address or network, a "
         "`RATE_LIMIT_CACHE` that is not an alias in `CACHES`, a `FIELD_COSTS` key that is not "
         '`"Type.field"` or a weight that is not an int of at least 0.',
+    ),
+    (
+        "E101",
+        "A schema cannot be built: names that clash where the app prefix does not help, two "
+        "fields with one GraphQL name, or a schema GraphQL rejects (see "
+        "[naming.md](naming.md)). Each configured schema is built for this check; no database "
+        "is touched.",
+    ),
+    ("W101", "A model gets no `create_<model>`: a required field cannot be set through the API."),
+    (
+        "W102",
+        "A field or relation is left out because its name is not a GraphQL name (`prénom`).",
+    ),
+    ("W103", "A model with a `CompositePrimaryKey` is left out (not supported yet)."),
+    (
+        "W104",
+        "A schema could not be built while checking because project code failed (e.g. a "
+        "`POLICY` class); every request to it would fail the same way.",
     ),
 )
 

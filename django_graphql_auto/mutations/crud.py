@@ -121,6 +121,9 @@ def run_write(ctx: Any, write) -> tuple[Writer, Any]:
         with transaction.atomic():
             result = write(writer)
             dispatch(writer.events)
+    except (ProtectedError, RestrictedError):  # IntegrityErrors the delete resolvers explain
+        writer.discard_files()
+        raise
     except IntegrityError:
         writer.discard_files()
         raise FieldErrors([FieldError(NON_FIELD_ERRORS, (COMMIT_CONFLICT,), "invalid")]) from None

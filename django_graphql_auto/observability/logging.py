@@ -75,6 +75,7 @@ class RequestIdFilter(logging.Filter):
             record.request_id = _request_id.get()
         return True
 
+
 #: What every LogRecord carries: not repeated as extra fields.
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",

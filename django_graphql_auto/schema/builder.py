@@ -17,6 +17,7 @@ from django.db.models import Model
 from graphql import (
     GraphQLArgument,
     GraphQLEnumType,
+    GraphQLError,
     GraphQLField,
     GraphQLID,
     GraphQLInt,
@@ -24,6 +25,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    validate_schema,
 )
 
 from django_graphql_auto.conf import SchemaConfig
@@ -137,6 +139,20 @@ def _maskable(bundle: SchemaBundle) -> dict[type[Model], dict[str, bool]]:
     return result
 
 
+def _drop_fieldless_updates(bundle: SchemaBundle, mutation_fields: dict) -> None:
+    """A model whose update input would have no field at all (every field excluded or read
+    only) gets no `update_<model>` / `bulk_update_<model>`: GraphQL forbids an input type
+    without fields, and such a schema would answer every request with an error."""
+    case = bundle.case
+    skipped = bundle.extras.setdefault("skipped_updates", [])
+    for ms in bundle.models.values():
+        if ms.update_input is None or ms.update_input.fields:
+            continue
+        for name in (f"update_{ms.base_name}", f"bulk_update_{ms.base_name}"):
+            if mutation_fields.pop(case(name), None) is not None:
+                skipped.append(case(name))
+
+
 def build_schema(config: SchemaConfig) -> SchemaBundle:
     """The schema bundle for `config`.
 
@@ -188,6 +204,7 @@ def _build(config: SchemaConfig) -> SchemaBundle:
     query_fields = _root_query_fields(bundle)
     mutation_fields: dict[str, GraphQLField] = RootFields("mutation")
     add_mutations(bundle, mutation_fields)
+    _drop_fieldless_updates(bundle, mutation_fields)
     if config["ENABLE_AUTHENTICATION"]:
         add_auth_fields(bundle, query_fields, mutation_fields)
     subscription_fields: dict[str, GraphQLField] = RootFields("subscription")
@@ -222,6 +239,25 @@ def _build(config: SchemaConfig) -> SchemaBundle:
         raise ImproperlyConfigured(
             f"Schema '{config.name}' cannot be built: {error} Set TYPE_NAME on one of the models."
         ) from error
+    except GraphQLError as error:  # a name graphql-core refuses while collecting the types
+        raise ImproperlyConfigured(
+            f"Schema '{config.name}' is not a valid GraphQL schema: {error.message}"
+        ) from error
     finally:
         sys.setrecursionlimit(limit)
+    _assert_valid(bundle.schema, config.name)
     return bundle
+
+
+def _assert_valid(schema: GraphQLSchema, name: str) -> None:
+    """graphql-core validates a schema only when the first request arrives, and then answers
+    every request with a 500: an invalid name or type found here fails the build instead (and
+    `manage.py check`, which builds every schema). The result is cached on the schema, so
+    requests do not validate again."""
+    errors = validate_schema(schema)
+    if errors:
+        details = "; ".join(error.message for error in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ImproperlyConfigured(
+            f"Schema '{name}' is not a valid GraphQL schema: {details}{more}"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from django_graphql_auto.introspection import (
@@ -19,7 +20,13 @@ from django_graphql_auto.introspection import (
     RelationshipInfo,
     inspect_model,
 )
-from django_graphql_auto.naming import NameCase, pascal_case, pluralize, snake_case
+from django_graphql_auto.naming import (
+    NameCase,
+    is_graphql_name,
+    pascal_case,
+    pluralize,
+    snake_case,
+)
 from django_graphql_auto.security.field_rules import ModelFieldRules
 
 if TYPE_CHECKING:
@@ -89,6 +96,71 @@ RESERVED_TYPE_NAMES = frozenset(
         "FieldError",
         "Node",
     }
+)
+
+#: Built-in and custom scalars (SPEC §10), each also the stem of its filter operator inputs.
+SCALAR_NAMES = frozenset(
+    {
+        "String",
+        "Int",
+        "Float",
+        "Boolean",
+        "ID",
+        "BigInt",
+        "Decimal",
+        "Date",
+        "DateTime",
+        "Time",
+        "Duration",
+        "UUID",
+        "JSON",
+        "Upload",
+    }
+)
+
+#: Object types of the authentication fields, reserved even while authentication is off, so
+#: that switching it on never renames a model's type.
+AUTH_TYPE_NAMES = frozenset(
+    {
+        "Viewer",
+        "AuthPayload",
+        "LogoutPayload",
+        "SetupMfaPayload",
+        "ConfirmMfaPayload",
+        "DisableMfaPayload",
+        "ChangePasswordPayload",
+        "RegisterPayload",
+    }
+)
+
+#: Root fields of the authentication layer (before NAME_CASE), taken when it is on.
+AUTH_QUERY_FIELDS = ("me",)
+AUTH_MUTATION_FIELDS = (
+    "login",
+    "verify_mfa",
+    "refresh_token",
+    "logout",
+    "setup_mfa",
+    "confirm_mfa",
+    "disable_mfa",
+    "change_password",
+    "register",
+)
+
+
+def operator_input_names(stem: str) -> tuple[str, ...]:
+    """Every operator input `filters.FilterTypes` may derive from one stem (scalar or enum)."""
+    return tuple(
+        f"{nullable}{regex}{stem}Filter" for nullable in ("", "Nullable") for regex in ("", "Regex")
+    )
+
+
+#: Every type name the library may create whatever the models: no model type may take one.
+SHARED_TYPE_NAMES = (
+    RESERVED_TYPE_NAMES
+    | SCALAR_NAMES
+    | AUTH_TYPE_NAMES
+    | frozenset(name for stem in SCALAR_NAMES for name in operator_input_names(stem))
 )
 
 
@@ -196,13 +268,18 @@ class ModelSchema:
         )
 
 
+def _setting(config: ModelConfig, key: str, default: Any = None) -> Any:
+    """A model-level setting; a ModelConfig built by hand (tests) may carry only some keys."""
+    return config.values.get(key, default)
+
+
 def _exposed_field_names(info: ModelInfo, config: ModelConfig) -> set[str]:
     candidates = set(info.fields) | set(info.relationships)
-    allow = config["FIELDS"]
+    allow = _setting(config, "FIELDS")
     if allow is not None:
         candidates &= set(allow)
-    candidates -= set(config["EXCLUDE_FIELDS"] or ())
-    opted_in = set(config["ALLOW_SENSITIVE_FIELDS"] or ())
+    candidates -= set(_setting(config, "EXCLUDE_FIELDS") or ())
+    opted_in = set(_setting(config, "ALLOW_SENSITIVE_FIELDS") or ())
     return {
         name
         for name in candidates
@@ -210,89 +287,340 @@ def _exposed_field_names(info: ModelInfo, config: ModelConfig) -> set[str]:
     }
 
 
-def _type_names(configs: tuple[ModelConfig, ...]) -> dict[type[models.Model], str]:
-    """Model name, app-prefixed only where two exposed models (or a reserved name) clash."""
-    wanted: dict[type[models.Model], str] = {}
-    for config in configs:
-        override = config["TYPE_NAME"]
-        wanted[config.model] = override or config.model._meta.object_name
-    counts: dict[str, int] = {}
-    for name in wanted.values():
-        counts[name] = counts.get(name, 0) + 1
-    names = {}
-    for model, name in wanted.items():
-        clash = counts[name] > 1 or name in RESERVED_TYPE_NAMES
-        overridden = any(c.model is model and c["TYPE_NAME"] for c in configs)
-        if clash and not overridden:
-            name = pascal_case(model._meta.app_label) + model._meta.object_name
-        names[model] = name
+def has_composite_pk(model: type[models.Model]) -> bool:
+    """Django 5.2's `CompositePrimaryKey`: its tuple ids cannot be carried by `ID` yet, so such
+    models are left out of every schema (check W103)."""
+    composite = getattr(models, "CompositePrimaryKey", None)
+    return composite is not None and isinstance(model._meta.pk, composite)
+
+
+def unnamable_fields(info: ModelInfo, config: ModelConfig, case: NameCase) -> list[str]:
+    """Exposed fields and relations whose name GraphQL cannot carry (`prénom`): left out of
+    the schema, with check W102 naming them."""
+    names = _exposed_field_names(info, config)
+    return sorted(name for name in names if not is_graphql_name(case(name)))
+
+
+def enum_type_name(type_name: str, field_name: str) -> str:
+    """`Post` + `status` -> `PostStatus`: the enum of a choice field belongs to its type."""
+    return f"{type_name}{pascal_case(field_name)}"
+
+
+def root_snake_names(type_name: str, config: ModelConfig) -> tuple[str, str]:
+    """(single, plural) root field names before NAME_CASE: `post`, `posts`; `series_list`."""
+    single = snake_case(type_name)
+    plural = _setting(config, "PLURAL_NAME") or pluralize(single)
+    if plural == single:
+        plural = f"{single}_list"
+    return single, plural
+
+
+# Names every model derives: chosen so that none is taken twice ------------------------------
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """One name the generator will create, and what it is derived from (for the messages)."""
+
+    space: str  # "type", "query field" or "mutation field": names are unique per space
+    name: str
+    owner: type[models.Model] | None  # None: the library itself
+    what: str  # "order input", "pages query field", ...
+    primary: bool = False  # the model's own name: its object type or its single query field
+
+    def describe(self) -> str:
+        if self.owner is None:
+            return f"a {self.what} of the library"
+        return f"the {self.what} of {self.owner._meta.label}"
+
+
+def _choice_fields(info: ModelInfo, config: ModelConfig) -> list[str]:
+    exposed = _exposed_field_names(info, config)
+    return [
+        name
+        for name, finfo in info.fields.items()
+        if name in exposed and finfo.choices is not None and finfo.internal_type in INTERNAL_TYPES
+    ]
+
+
+def _mutation_claims(config: ModelConfig, info: ModelInfo, type_name: str, single: str, case):
+    model = config.model
+    claims = [
+        _Claim("type", f"{type_name}Payload", model, "payload type"),
+        _Claim("type", f"Create{type_name}Input", model, "create input"),
+        _Claim("type", f"Update{type_name}Input", model, "update input"),
+        _Claim("type", f"BulkUpdate{type_name}Input", model, "bulk update input"),
+    ]
+    verbs = ["create", "update", "delete"]
+    if _setting(config, "ENABLE_BULK_OPERATIONS", True):
+        verbs += ["bulk_create", "bulk_update", "bulk_delete"]
+    claims += [
+        _Claim("mutation field", case(f"{verb}_{single}"), model, f"{verb} mutation")
+        for verb in verbs
+    ]
+    for method in info.methods.values():
+        name = method.options["name"]
+        payload = f"{type_name}{''.join(p.title() for p in name.split('_'))}Payload"
+        claims.append(_Claim("type", payload, model, f"payload of method {method.name}"))
+        claims.append(_Claim("mutation field", case(f"{single}_{name}"), model, f"{name} mutation"))
+    return claims
+
+
+def _model_claims(config: ModelConfig, type_name: str, case: NameCase) -> list[_Claim]:
+    """Every type and root field name derived from one model under `type_name`."""
+    model = config.model
+    info = inspect_model(model)
+    single, plural = root_snake_names(type_name, config)
+    claims = [
+        _Claim("type", type_name, model, "object type", primary=True),
+        _Claim("type", f"{type_name}Filter", model, "filter input"),
+        _Claim("type", f"{type_name}RelationFilter", model, "relation filter input"),
+        _Claim("type", f"{type_name}Order", model, "order input"),
+        _Claim("type", f"{type_name}Page", model, "page type"),
+        _Claim("query field", case(single), model, "single query field", primary=True),
+        _Claim("query field", case(plural), model, "list query field"),
+        _Claim("query field", case(f"{single}_pages"), model, "pages query field"),
+    ]
+    for field_name in _choice_fields(info, config):
+        enum = enum_type_name(type_name, field_name)
+        claims.append(_Claim("type", enum, model, f"enum of field {field_name}"))
+        claims += [
+            _Claim("type", name, model, f"filter input of field {field_name}")
+            for name in operator_input_names(enum)
+            if "Regex" not in name
+        ]
+    if _setting(config, "ENABLE_MUTATIONS", True):
+        claims += _mutation_claims(config, info, type_name, single, case)
+    return claims
+
+
+def _library_claims(case: NameCase, auth: bool) -> list[_Claim]:
+    claims = [_Claim("type", name, None, "type") for name in SHARED_TYPE_NAMES]
+    if auth:
+        claims += [_Claim("query field", case(n), None, "query field") for n in AUTH_QUERY_FIELDS]
+        claims += [
+            _Claim("mutation field", case(n), None, "mutation field") for n in AUTH_MUTATION_FIELDS
+        ]
+    return claims
+
+
+def _clashes(claims: list[_Claim]) -> list[list[_Claim]]:
+    """Groups of claims on one name (within one space)."""
+    groups: dict[tuple[str, str], list[_Claim]] = {}
+    for claim in claims:
+        groups.setdefault((claim.space, claim.name), []).append(claim)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _to_prefix(
+    clashes: list[list[_Claim]], fixed: set[type[models.Model]]
+) -> set[type[models.Model]]:
+    """Who gets the app prefix next: a model whose own name is taken (by another model's name,
+    or by a name derived from another model or the library); only when there is none, every
+    model in a clash of derived names. `fixed` models (TYPE_NAME, or prefixed already) never
+    change, and a model is never prefixed because a fixed one took its derived name."""
+    between = [group for group in clashes if len({claim.owner for claim in group}) > 1]
+    own = {claim.owner for group in between for claim in group if claim.primary}
+    if own:
+        return own - fixed - {None}
+    return {claim.owner for group in between for claim in group} - fixed - {None}
+
+
+def _clash_error(group: list[_Claim], schema: str) -> ImproperlyConfigured:
+    first, second = group[0], group[1]
+    where = f"Schema '{schema}': " if schema else ""
+    return ImproperlyConfigured(
+        f"{where}the {first.space} name '{first.name}' would be both {first.describe()} and "
+        f"{second.describe()}. Set TYPE_NAME (or PLURAL_NAME, for a root field) on "
+        "GRAPHQL_AUTO_MODELS for one of these models."
+    )
+
+
+def _invalid_name_error(claim: _Claim, schema: str) -> ImproperlyConfigured:
+    where = f"Schema '{schema}': " if schema else ""
+    return ImproperlyConfigured(
+        f"{where}'{claim.name}', {claim.describe()}, is not a GraphQL name (ASCII letters, "
+        "digits and _, not starting with a digit or __). Set TYPE_NAME (or PLURAL_NAME) for "
+        "the model."
+    )
+
+
+def _type_names(
+    configs: tuple[ModelConfig, ...],
+    case: NameCase | None = None,
+    *,
+    auth: bool = False,
+    schema: str = "",
+) -> dict[type[models.Model], str]:
+    """Model name, app-prefixed only where it clashes (docs/naming.md).
+
+    Every name the generator derives from a model (its filter, order, page, payload, input
+    and enum types, its root fields) is claimed with the model's name; a model whose name
+    collides is prefixed with its app label, and a collision that remains (a TYPE_NAME, or a
+    clash the prefix does not undo) is an ImproperlyConfigured naming both sides."""
+    case = case or NameCase()
+    pinned = {c.model for c in configs if _setting(c, "TYPE_NAME")}
+    names = {c.model: _setting(c, "TYPE_NAME") or c.model._meta.object_name for c in configs}
+    library = _library_claims(case, auth)
+    prefixed: set[type[models.Model]] = set()
+    while True:
+        claims = library + [
+            c for cfg in configs for c in _model_claims(cfg, names[cfg.model], case)
+        ]
+        clashes = _clashes(claims)
+        changeable = _to_prefix(clashes, pinned | prefixed)
+        if not changeable:
+            break
+        for model in changeable:
+            names[model] = pascal_case(model._meta.app_label) + model._meta.object_name
+        prefixed |= changeable
+    if clashes:
+        raise _clash_error(clashes[0], schema)
+    for claim in claims:
+        if not is_graphql_name(claim.name):
+            raise _invalid_name_error(claim, schema)
     return names
 
 
 def collect_model_schemas(
     config: SchemaConfig, case: NameCase
 ) -> dict[type[models.Model], ModelSchema]:
-    type_names = _type_names(config.models)
-    exposed = {c.model for c in config.models}
-    result: dict[type[models.Model], ModelSchema] = {}
-    for model_config in config.models:
-        model = model_config.model
-        info = inspect_model(model)
-        single = snake_case(type_names[model])
-        plural = model_config["PLURAL_NAME"] or pluralize(single)
-        if plural == single:
-            plural = f"{single}_list"
-        ms = ModelSchema(
-            info=info,
-            config=model_config,
-            type_name=type_names[model],
-            single_name=case(single),
-            list_name=case(plural),
-            pages_name=case(f"{single}_pages"),
-            id_name="id",
-            base_name=single,
-        )
-        names = _exposed_field_names(info, model_config)
-        rules = ModelFieldRules(model_config["FIELD_RULES"])
-        ms.never_written = rules.never_written
-        taken = {"id"}
-        for name, finfo in info.fields.items():
-            if name not in names or (finfo.primary_key and (name == "id" or finfo.inherited_from)):
-                continue
-            kind = INTERNAL_TYPES.get(finfo.internal_type)
-            if kind is None:
-                continue
-            gname = case(name)
-            scalar = ScalarField(gname, finfo, kind, enum=finfo.choices is not None)
-            if name in rules.never_read:
-                ms.write_only_scalars[gname] = scalar
-            else:
-                ms.scalars[gname] = scalar
-            taken.add(gname)
-        for name, rinfo in info.relationships.items():
-            if name not in names or rinfo.parent_link or rinfo.related_model not in exposed:
-                continue
-            gname = case(name)
-            if gname in taken:
-                continue
-            relation = RelationField(gname, rinfo, rinfo.related_model)
-            if name in rules.never_read:
-                ms.write_only_relations[gname] = relation
-            else:
-                ms.relations[gname] = relation
-            taken.add(gname)
-        excluded = set(model_config["EXCLUDE_FIELDS"] or ())
-        for name, cinfo in info.computed.items():
-            gname = case(cinfo.graphql_name)
-            if name in excluded or gname in taken:
-                continue
-            ms.computed[gname] = ComputedField(gname, cinfo)
-            taken.add(gname)
-        for relation in list(ms.relations.values()):
-            if relation.many:
-                gname = case(f"{relation.name}_count")
-                if gname not in taken:
-                    ms.counts[gname] = CountField(gname, relation)
-                    taken.add(gname)
-        result[model] = ms
-    return result
+    """Names and exposed fields of every model of the schema (composite keys left out)."""
+    configs = tuple(c for c in config.models if not has_composite_pk(c.model))
+    auth = bool(config.values.get("ENABLE_AUTHENTICATION"))
+    type_names = _type_names(configs, case, auth=auth, schema=config.name)
+    exposed = {c.model for c in configs}
+    return {
+        c.model: _model_schema(c, type_names[c.model], exposed, case, config.name) for c in configs
+    }
+
+
+class _FieldNames:
+    """The GraphQL field names of one type: two model fields never silently share one (with
+    NAME_CASE "camel", `line_1` and `line1` would both be `line1`)."""
+
+    def __init__(self, label: str, schema: str):
+        self.label = label
+        self.schema = schema
+        self.owners = {"id": "the primary key"}
+
+    def __contains__(self, gname: str) -> bool:
+        return gname in self.owners
+
+    def claim(self, gname: str, owner: str) -> None:
+        other = self.owners.get(gname)
+        if other is not None:
+            raise ImproperlyConfigured(
+                f"Schema '{self.schema}': {self.label} fields {other} and {owner} would both be "
+                f"named '{gname}'. Leave one out with EXCLUDE_FIELDS (or FIELDS), or rename it."
+            )
+        self.owners[gname] = owner
+
+
+def _model_schema(
+    config: ModelConfig,
+    type_name: str,
+    exposed: set[type[models.Model]],
+    case: NameCase,
+    schema: str,
+) -> ModelSchema:
+    info = inspect_model(config.model)
+    single, plural = root_snake_names(type_name, config)
+    ms = ModelSchema(
+        info=info,
+        config=config,
+        type_name=type_name,
+        single_name=case(single),
+        list_name=case(plural),
+        pages_name=case(f"{single}_pages"),
+        id_name="id",
+        base_name=single,
+    )
+    rules = ModelFieldRules(config["FIELD_RULES"])
+    ms.never_written = rules.never_written
+    names = _exposed_field_names(info, config) - set(unnamable_fields(info, config, case))
+    taken = _FieldNames(info.label, schema)
+    _add_scalars(ms, names, rules, taken, case)
+    _add_relations(ms, names, rules, exposed, taken, case)
+    _add_computed(ms, taken, case)
+    _add_counts(ms, taken, case)
+    if config["ENABLE_MUTATIONS"]:
+        _check_input_names(ms, case, schema)
+    return ms
+
+
+def _add_scalars(ms: ModelSchema, names: set[str], rules, taken: _FieldNames, case) -> None:
+    for name, finfo in ms.info.fields.items():
+        if name not in names or (finfo.primary_key and (name == "id" or finfo.inherited_from)):
+            continue
+        kind = INTERNAL_TYPES.get(finfo.internal_type)
+        if kind is None:
+            continue
+        gname = case(name)
+        taken.claim(gname, f"'{name}'")
+        scalar = ScalarField(gname, finfo, kind, enum=finfo.choices is not None)
+        if name in rules.never_read:
+            ms.write_only_scalars[gname] = scalar
+        else:
+            ms.scalars[gname] = scalar
+
+
+def _add_relations(ms, names, rules, exposed, taken: _FieldNames, case) -> None:
+    for name, rinfo in ms.info.relationships.items():
+        if name not in names or rinfo.parent_link or rinfo.related_model not in exposed:
+            continue
+        gname = case(name)
+        taken.claim(gname, f"'{name}'")
+        relation = RelationField(gname, rinfo, rinfo.related_model)
+        if name in rules.never_read:
+            ms.write_only_relations[gname] = relation
+        else:
+            ms.relations[gname] = relation
+
+
+def _add_computed(ms: ModelSchema, taken: _FieldNames, case) -> None:
+    excluded = set(ms.config["EXCLUDE_FIELDS"] or ())
+    for name, cinfo in ms.info.computed.items():
+        if name in excluded:
+            continue
+        gname = case(cinfo.graphql_name)
+        taken.claim(gname, f"'{name}' (@graphql_field)")
+        ms.computed[gname] = ComputedField(gname, cinfo)
+
+
+def _add_counts(ms: ModelSchema, taken: _FieldNames, case) -> None:
+    """`<relation>_count`; a model field of that name wins (docs/naming.md)."""
+    for relation in list(ms.relations.values()):
+        if relation.many:
+            gname = case(f"{relation.name}_count")
+            if gname not in taken:
+                ms.counts[gname] = CountField(gname, relation)
+                taken.claim(gname, f"'{relation.name}_count'")
+
+
+#: Input field prefixes derived from a relation's name (mutations/inputs.py), by its kind.
+_INPUT_PREFIXES = {
+    "forward_one": ("nested",),
+    "forward_many": ("nested", "add", "remove"),
+    "reverse": ("nested", "update", "delete"),
+}
+
+
+def _check_input_names(ms: ModelSchema, case: NameCase, schema: str) -> None:
+    """A relation's derived input names (`nested_posts`, `add_tags`, ...) must not be the name
+    of another field of the model: the input would silently carry only one of them."""
+    fields = {**ms.scalars, **ms.write_only_scalars, **ms.relations, **ms.write_only_relations}
+    for relation in (*ms.relations.values(), *ms.write_only_relations.values()):
+        if relation.info.forward:
+            kind = "forward_many" if relation.many else "forward_one"
+        else:
+            kind = "reverse"
+        for prefix in _INPUT_PREFIXES[kind]:
+            key = case(f"{prefix}_{relation.name}")
+            if key in fields:
+                raise ImproperlyConfigured(
+                    f"Schema '{schema}': the input field '{key}' of {ms.info.label} would be "
+                    f"both its field '{fields[key].name}' and the {prefix} input of its "
+                    f"relation '{relation.name}'. Leave one out with EXCLUDE_FIELDS, rename "
+                    "it, or set ENABLE_MUTATIONS to False for the model."
+                )

@@ -7,7 +7,7 @@ objects, prefetched lists, annotations); they never run SQL of their own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Context, Decimal, DefaultContext, InvalidOperation
 from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
@@ -29,7 +29,7 @@ from graphql import (
 )
 
 from django_graphql_auto.execution.paths import response_keys, slot_name
-from django_graphql_auto.naming import NameCase, enum_value_name, pascal_case
+from django_graphql_auto.naming import NameCase, enum_value_names
 from django_graphql_auto.schema import scalars
 from django_graphql_auto.schema.annotations import graphql_type, reduce_hint
 from django_graphql_auto.schema.metadata import (
@@ -37,6 +37,7 @@ from django_graphql_auto.schema.metadata import (
     ModelSchema,
     RelationField,
     ScalarField,
+    enum_type_name,
 )
 
 SCALAR_TYPES = {
@@ -60,15 +61,14 @@ _MISSING = object()
 
 def build_enum(ms: ModelSchema, field: ScalarField) -> GraphQLEnumType:
     """SPEC §10 value names; a clash after normalising gets a numeric suffix, never a drop."""
-    values: dict[str, GraphQLEnumValue] = {}
-    for value, label in field.info.choices or ():
-        name = enum_value_name(value)
-        base, n = name, 2
-        while name in values:
-            name, n = f"{base}_{n}", n + 1
-        values[name] = GraphQLEnumValue(value, description=label or None)
+    choices = field.info.choices or ()
+    names = enum_value_names(value for value, _label in choices)
+    values = {
+        name: GraphQLEnumValue(value, description=label or None)
+        for name, (value, label) in zip(names, choices, strict=True)
+    }
     return GraphQLEnumType(
-        f"{ms.type_name}{pascal_case(field.info.name)}",
+        enum_type_name(ms.type_name, field.info.name),
         values,
         description=field.info.help_text or None,
     )
@@ -85,11 +85,40 @@ def value_transform(field: ScalarField) -> Callable[[Any], Any] | None:
     if field.kind == "file":
         return lambda value: value.url if value else None
     if field.kind == "decimal" and field.info.decimal_places is not None:
-        quantum = Decimal(1).scaleb(-field.info.decimal_places)
-        return lambda value: value.quantize(quantum) if isinstance(value, Decimal) else value
+        return _decimal_transform(field.info.decimal_places, field.info.max_digits)
     if field.enum and field.info.blank:
         return lambda value: None if value == "" else value  # "" is stored for "no choice"
     return None
+
+
+def quantize(value: Decimal, places: int) -> Decimal:
+    """`value` with exactly `places` decimals, every digit kept.
+
+    `Decimal.quantize` raises InvalidOperation when the result has more digits than the
+    context's precision (28 by default), which a `DecimalField(max_digits=30)` value has; the
+    precision is therefore taken from the value itself."""
+    if not value.is_finite():
+        return value
+    digits = max(value.adjusted() + 1, 1) + places
+    context = Context(prec=max(digits, DefaultContext.prec))
+    return value.quantize(Decimal(1).scaleb(-places), context=context)
+
+
+def _decimal_transform(places: int, max_digits: int | None) -> Callable[[Any], Any]:
+    """Quantize with a context made once per field, wide enough for any value of the column;
+    a value beyond `max_digits` (SQLite does not enforce it) takes the slower exact path."""
+    quantum = Decimal(1).scaleb(-places)
+    context = Context(prec=max(max_digits or 0, DefaultContext.prec))
+
+    def transform(value: Any) -> Any:
+        if not isinstance(value, Decimal):
+            return value
+        try:
+            return value.quantize(quantum, context=context)
+        except InvalidOperation:
+            return quantize(value, places)
+
+    return transform
 
 
 def column_reader(field: ScalarField) -> Callable[[Any], Any]:

@@ -262,6 +262,18 @@ CHECKS = (
         "A schema could not be built while checking because project code failed (e.g. a "
         "`POLICY` class); every request to it would fail the same way.",
     ),
+    (
+        "E201",
+        "The JWT keys cannot be used: a missing or unreadable key file, a key of the wrong kind "
+        "for `JWT_ALGORITHM`, or `JWT_SECRET` equal to `SECRET_KEY`.",
+    ),
+    ("W201", "`JWT_COOKIE` without `SESSION_COOKIE_SECURE` outside DEBUG: tokens over plain HTTP."),
+    (
+        "W301-W307",
+        "Deploy checks (`check --deploy`, DEBUG off): introspection, GraphiQL or internal error "
+        "messages on, rate limiting off or on a local-memory cache, no statement timeout, a "
+        "schema opened with `AllowAny` (see [deployment.md](deployment.md#checks)).",
+    ),
 )
 
 

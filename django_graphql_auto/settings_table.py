@@ -57,6 +57,24 @@ _NAMES = (str,)
 
 # Keys whose values are field names of one model: at model level they can be checked against the
 # model's fields.
+def import_problem(value: Any) -> str | None:
+    """A dotted path (or a list of them) that does not import: a typo would otherwise pass the
+    checks and fail every request to the schema. Checked once the app registry is ready (a
+    project's permission module may import its models)."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    if not apps.ready:
+        return None
+    for entry in value if isinstance(value, list | tuple) else [value]:
+        if isinstance(entry, str):
+            try:
+                import_string(entry)
+            except ImportError as error:
+                return f"{entry!r} cannot be imported ({error})"
+    return None
+
+
 _FIELD_NAME_KEYS = frozenset(
     {"FIELDS", "EXCLUDE_FIELDS", "ALLOW_SENSITIVE_FIELDS", "REGEX_FILTER_FIELDS", "SANITIZE_FIELDS"}
 )
@@ -289,6 +307,7 @@ _SPECS = (
         "Permission classes (dotted paths, classes or composed instances like IsAdminUser | "
         "ReadOnly) that must all allow an operation.",
         item_types=(str, type, BasePermission),
+        validator=import_problem,
     ),
     # Authorization beyond PERMISSION_CLASSES (docs/permissions.md).
     SettingSpec(
@@ -322,6 +341,7 @@ _SPECS = (
         (str, type),
         _GLOBAL_AND_SCHEMA,
         "Policy class (dotted path or class) that applies permissions on every path.",
+        validator=import_problem,
     ),
     SettingSpec(
         "ENABLE_RATE_LIMITING",

@@ -242,7 +242,8 @@ CHECKS = (
         'A value of the right type in the wrong format: a rate that is not `"N/unit"` '
         "(`RATE_LIMIT_*`), a `TRUSTED_PROXIES` entry that is not an IP address or network, a "
         "`RATE_LIMIT_CACHE` that is not an alias in `CACHES`, a `FIELD_COSTS` key that is not "
-        '`"Type.field"` or a weight that is not an int of at least 0.',
+        '`"Type.field"` or a weight that is not an int of at least 0, a `PERMISSION_CLASSES` or '
+        "`POLICY` dotted path that cannot be imported.",
     ),
     (
         "E101",

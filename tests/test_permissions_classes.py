@@ -380,3 +380,29 @@ def test_owner_check_reads_loaded_rows_without_queries(owners, django_assert_num
 def test_owner_field_through_a_to_many_relation_is_refused_when_it_is_not_a_user():
     (problem,) = [p for p in find_problems() if p.is_error]
     assert "leads to blog.Tag" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "where", "path"),
+    [
+        (
+            {"GRAPHQL_AUTO_APPS": {"blog": {"PERMISSION_CLASSES": ["tests.policies.Nope"]}}},
+            "GRAPHQL_AUTO_APPS['blog']['PERMISSION_CLASSES']",
+            "tests.policies.Nope",
+        ),
+        (
+            {"DJANGO_GRAPHQL_AUTO": {"POLICY": "no_such_module.Policy"}},
+            "DJANGO_GRAPHQL_AUTO['POLICY']",
+            "no_such_module.Policy",
+        ),
+    ],
+)
+def test_a_dotted_path_that_does_not_import_is_a_check_error(overrides, where, path):
+    """A typo (`...permissions.Readonly`) passed `manage.py check` with a warning at most, and
+    every request to the schema failed with a 500."""
+    with override_settings(**overrides):
+        problems = [p for p in find_problems() if p.is_error]
+        assert [p.id for p in problems] == ["E008"]
+        assert problems[0].message.startswith(f"{where}: '{path}' cannot be imported (")
+        with pytest.raises(ImproperlyConfigured, match="cannot be imported"):
+            get_schema()

@@ -828,19 +828,26 @@ def test_parallel_wrong_passwords_are_checked_only_up_to_the_account_limit(limit
     """The lock was read before the password was checked and the failure counted after: 20
     parallel logins with wrong passwords all found no lock, and all 20 passwords were tried
     against a limit of 3. Each comes from its own IP, so only the account's limit applies."""
+    _twenty_wrong_passwords_check_three(limits_cache)
+
+
+def _twenty_wrong_passwords_check_three(limits_cache, **settings):
+    """20 parallel logins to one account with wrong passwords, each from its own IP (so only
+    the account's limit of 3 applies): 3 are checked, 17 refused, and the account is locked,
+    for the right password too."""
     User.objects.create_user("carol", password=PASSWORD)  # the default, slow, hasher
     with limits(
         RATE_LIMIT_CACHE=limits_cache,
         LOGIN_FAILURE_LIMIT=3,
         LOGIN_IP_FAILURE_LIMIT=None,
         LOGIN_LOCKOUT_SECONDS=300,
+        **settings,
     ):
         results = _in_parallel(
             20, lambda i: _login_codes(f"198.51.100.{i + 1}", "Carol", f"wrong-{i}")
         )
         assert results.count([UNAUTHENTICATED]) == 3, results
         assert results.count([RATE_LIMITED]) == 17, results
-        # The three failures locked the account, for the right password too.
         client = Client(REMOTE_ADDR="203.0.113.9")
         status, body, response = post(client, LOGIN, {"username": "carol", "password": PASSWORD})
         assert status == 429 and codes(body) == [RATE_LIMITED]
@@ -921,22 +928,10 @@ def test_parallel_wrong_passwords_in_a_transaction_are_checked_only_up_to_the_li
     limit of 3, each request blind to the others' uncommitted counts."""
     _postgresql_only("only PostgreSQL runs a mutation in a transaction of the statement timeout")
     opened_with = timeouts.connection_timeout("default")
-    User.objects.create_user("carol", password=PASSWORD)  # the default, slow, hasher
-    with limits(
-        RATE_LIMIT_CACHE=limits_cache,
-        LOGIN_FAILURE_LIMIT=3,
-        LOGIN_IP_FAILURE_LIMIT=None,
-        LOGIN_LOCKOUT_SECONDS=300,
-        STATEMENT_TIMEOUT_MS=(opened_with or 10_000) + 1000,  # set per request, in a transaction
-    ):
-        results = _in_parallel(
-            20, lambda i: _login_codes(f"198.51.100.{i + 1}", "Carol", f"wrong-{i}")
-        )
-        assert results.count([UNAUTHENTICATED]) == 3, results
-        assert results.count([RATE_LIMITED]) == 17, results
-        client = Client(REMOTE_ADDR="203.0.113.9")
-        status, body, _ = post(client, LOGIN, {"username": "carol", "password": PASSWORD})
-        assert status == 429 and codes(body) == [RATE_LIMITED]
+    # A timeout other than the connection's is set per request, in a transaction.
+    _twenty_wrong_passwords_check_three(
+        limits_cache, STATEMENT_TIMEOUT_MS=(opened_with or 10_000) + 1000
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from django_graphql_auto.execution.errors import forbidden
 from django_graphql_auto.permissions import VIEW
@@ -39,6 +39,7 @@ class RequestContext:
     _fields: dict[type[Model], frozenset[str] | None] = field(default_factory=dict)
     _masks: dict[type[Model], Mapping[str, Any]] = field(default_factory=dict)
     _writable: dict[type[Model], frozenset[str] | None] = field(default_factory=dict)
+    _relations: dict[type[Model], tuple[str, ...]] = field(default_factory=dict)
     _roles: frozenset[str] | None = None
     #: Concrete models whose rows this request read (the response cache keys on them).
     models_read: set[type[Model]] = field(default_factory=set)
@@ -136,6 +137,24 @@ class RequestContext:
     def allows_object(self, obj: Model, operation: str) -> bool:
         """Not memoised: the answer is about one row."""
         return bool(self.policy.allows_object(self, obj, operation))
+
+    def object_relations(self, model: type[Model]) -> tuple[str, ...]:
+        """The relations the object check reads on a row of `model` (asked once per request)."""
+        if model not in self._relations:
+            self._relations[model] = tuple(self.policy.object_relations(self, model))
+        return self._relations[model]
+
+    def for_object_checks(
+        self, model: type[Model], rows: QuerySet, also: Iterable[str] = ()
+    ) -> QuerySet:
+        """`rows` loading, in the same query, what the object check reads on them (and `also`:
+        what the check of a row pointing at them reads through them), so a write that checks
+        many rows pays no query per row. Rows whose manager defers columns are left as they
+        are: `select_related` refuses to follow a deferred key."""
+        paths = tuple(dict.fromkeys((*self.object_relations(model), *also)))
+        if not paths or rows.query.deferred_loading[0]:
+            return rows
+        return rows.select_related(*paths)
 
     def conceals(self, obj: Model, operation: str) -> bool:
         """Whether a row found by id must be answered as not existing: the caller may neither

@@ -91,7 +91,16 @@ class BulkWriter:
 
     # Related ids, one query per field for the whole batch ------------------------------------
 
-    def _related(self, items: list[dict], key: str, target: type[models.Model], many: bool):
+    def _related(
+        self,
+        items: list[dict],
+        key: str,
+        target: type[models.Model],
+        many: bool,
+        also: tuple[str, ...] = (),
+    ):
+        """The rows the items connect through `key`, by primary key; `also`: what the check of
+        the rows written reads through them (`Writer.relations_through`)."""
         self.ctx.require(target, CHANGE)
         pk_field = target._meta.pk
         wanted: dict[Any, list[tuple[int, Any]]] = defaultdict(list)
@@ -106,7 +115,7 @@ class BulkWriter:
                     self.errors.append(
                         FieldError(dotted((i,), key), (f"'{value}' is not a valid id.",), "invalid")
                     )
-        found = self.writer.existing(target, wanted, CHANGE)
+        found = self.writer.existing(target, wanted, CHANGE, also)
         for row in found.values():  # connecting a row changes it: its object check
             self.ctx.require_object(row, CHANGE)
         type_name = self.writer.bundle.type_name(target)
@@ -179,10 +188,19 @@ class BulkWriter:
             self.errors.sort(key=lambda e: int(e.field.split(".", 1)[0]))
             raise FieldErrors(self.errors)
 
+    def _connected(self, items: list[dict], key: str, spec: Any) -> dict[Any, models.Model]:
+        """The rows a to-one (`author`) or to-many (`tags`) input names; a to-one brings what
+        the rows written reach through it for their own check (`post.author` of a comment)."""
+        target = spec.relation.target
+        if spec.kind == "set":
+            return self._related(items, key, target, many=True)
+        also = self.writer.relations_through(self.ms.model, spec.name)
+        return self._related(items, key, target, many=False, also=also)
+
     def _assign(self, items: list[dict], rows: list[models.Model], specs: dict) -> list[set[str]]:
         """Columns and to-one ids onto `rows`; returns the model field names each row wrote."""
         related = {
-            key: self._related(items, key, spec.relation.target, many=spec.kind == "set")
+            key: self._connected(items, key, spec)
             for key, spec in specs.items()
             if spec.kind in ("connect", "set") and any(item.get(key) is not None for item in items)
         }

@@ -126,10 +126,16 @@ class Writer:
         return instance
 
     def fetch(
-        self, model: type[models.Model], ids: list[Any], path: str, operation: str = CHANGE
+        self,
+        model: type[models.Model],
+        ids: list[Any],
+        path: str,
+        operation: str = CHANGE,
+        also: Iterable[str] = (),
     ) -> list[models.Model]:
         """Rows by id, in input order, among those the caller may see and `operation` (each
-        row must pass the object check, except for reading)."""
+        row must pass the object check, except for reading). `also`: relations to load with
+        them besides those their own check reads (`existing`)."""
         self.ctx.require(model, operation)
         pk_field = model._meta.pk
         pks = []
@@ -140,7 +146,7 @@ class Writer:
                 raise FieldErrors(
                     [FieldError(path, (f"'{raw}' is not a valid id.",), "invalid")]
                 ) from None
-        found = self.existing(model, pks, operation)
+        found = self.existing(model, pks, operation, also)
         missing = [str(raw) for raw, pk in zip(ids, pks, strict=True) if pk not in found]
         if missing:
             type_name = self.bundle.type_name(model)
@@ -152,13 +158,34 @@ class Writer:
         return [found[pk] for pk in pks]
 
     def existing(
-        self, model: type[models.Model], pks: Iterable[Any], operation: str
+        self,
+        model: type[models.Model],
+        pks: Iterable[Any],
+        operation: str,
+        also: Iterable[str] = (),
     ) -> dict[Any, models.Model]:
         """The rows among `pks` that exist for the caller, by primary key: visible and not
         concealed for `operation` (`RequestContext.conceals`). An id beyond 64 bits fits no
-        column, so it matches nothing, like an unknown id (SQLite could not even bind it)."""
-        rows = self.ctx.visible(model).filter(pk__in=within_int64("in", list(pks)))
+        column, so it matches nothing, like an unknown id (SQLite could not even bind it).
+
+        They come with the relations their object check reads, and `also` (the relations the
+        check of a row connected to them reads through them), in the same query: checking a
+        whole batch then costs no query per row."""
+        rows = self.ctx.for_object_checks(model, self.ctx.visible(model), also)
+        rows = rows.filter(pk__in=within_int64("in", list(pks)))
         return {row.pk: row for row in rows if not self.ctx.conceals(row, operation)}
+
+    def relations_through(self, model: type[models.Model], name: str) -> tuple[str, ...]:
+        """What the object check of a `model` row reads beyond its foreign key `name`: for a
+        comment owned through "post__author", the connected post's "author". Loaded with the
+        rows connected through `name`, so the check of the row written, which reuses the very
+        instances connected, costs no query either."""
+        prefix = f"{name}__"
+        return tuple(
+            path[len(prefix) :]
+            for path in self.ctx.object_relations(model)
+            if path.startswith(prefix)
+        )
 
     def check_writable(
         self,
@@ -238,7 +265,8 @@ class Writer:
                 if value is None:  # the row it pointed to is not asked: see the module docstring
                     setattr(instance, relation.info.attname, None)
                 else:
-                    (row,) = self.fetch(relation.target, [value], where)
+                    also = self.relations_through(ms.model, spec.name)
+                    (row,) = self.fetch(relation.target, [value], where, also=also)
                     setattr(instance, spec.name, row)
                     resolved.add(spec.name)
                 written.add(spec.name)
@@ -456,7 +484,8 @@ class Writer:
         to a row they cannot see stays, as for `remove_tags`, which answers that such a row does
         not exist. Unlinking a row changes it as much as linking: each one passes the check."""
         kept = {row.pk for row in rows}
-        linked = self.ctx.visible(model).filter(pk__in=manager.values("pk"))  # one query
+        linked = self.ctx.for_object_checks(model, self.ctx.visible(model))
+        linked = linked.filter(pk__in=manager.values("pk"))  # one query
         dropped = [
             row for row in linked if row.pk not in kept and not self.ctx.conceals(row, CHANGE)
         ]

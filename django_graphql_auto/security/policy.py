@@ -6,6 +6,8 @@ questions, so a rule written once holds on every path:
 - `allows(ctx, model, operation)`: may the caller perform this operation on this model at all?
 - `filter_rows(ctx, model, queryset)`: which rows may the caller see (a queryset filter)?
 - `allows_object(ctx, obj, operation)`: may the caller write this row (asked on writes only)?
+- `object_relations(ctx, model)`: which relations does that object check read (loaded with
+  the rows a write checks)?
 - `readable_fields(ctx, model)`: which exposed fields may the caller read, filter and order on?
 - `masked_fields(ctx, model)`: which fields may they select only with a replaced value?
 - `writable_fields(ctx, model)`: which fields may their inputs set?
@@ -61,6 +63,12 @@ class Policy:
         removed through a relation, and the row of a method mutation. A refusal is FORBIDDEN
         and nothing is written."""
         return True
+
+    def object_relations(self, ctx: Any, model: type[Model]) -> tuple[str, ...]:
+        """The relations `allows_object` reads on a row of `model`, as `select_related` paths
+        (forward foreign keys and one-to-ones). Writes load them with the rows they check, so
+        the check costs no query per row of a bulk write."""
+        return ()
 
     # Fields ------------------------------------------------------------------------------------
 
@@ -171,6 +179,13 @@ class PermissionPolicy(Policy):
         except LookupError:
             return False
         return permission.has_object_permission(ctx.request, obj, operation)
+
+    def object_relations(self, ctx, model):
+        try:
+            permission = self.permission_for(model)
+        except LookupError:
+            return ()
+        return permission.object_relations(model)
 
 
 def load_policy(config: SchemaConfig) -> Policy:

@@ -55,6 +55,7 @@ _GLOBAL = frozenset({"global"})
 _LIST = (list, tuple)
 _NAMES = (str,)
 
+
 # Keys whose values are field names of one model: at model level they can be checked against the
 # model's fields.
 def import_problem(value: Any) -> str | None:

@@ -297,3 +297,163 @@ def test_a_to_one_under_a_nested_list_costs_the_same_for_2_and_8_parents(
     assert small == large == statements
     assert small_data == expected(posts[:2])
     assert large_data == expected(posts)
+
+
+def _profiles(count: int) -> None:
+    """`count` users, each in the group "writers", with an author profile that wrote one to
+    three posts."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    writers, _ = Group.objects.get_or_create(name="writers")
+    user_model = get_user_model()
+    for _ in range(count):
+        user = user_model.objects.create_user(f"writer{user_model.objects.count()}")
+        user.groups.add(writers)
+        author = f.author(user=user)
+        for _ in range(1 + user.pk % 3):
+            f.post(author=author)
+
+
+def _profile_of(user) -> dict | None:
+    from blog.models import Author
+
+    try:
+        return user.author_profile
+    except Author.DoesNotExist:
+        return None
+
+
+def _authors_back_through_user_counted(authors, users, groups) -> dict:
+    return {
+        "authors": [
+            {"user": {"groups_count": 1, "author_profile": {"name": a.name}}} for a in authors
+        ]
+    }
+
+
+def _users_back_through_profile_counted(authors, users, groups) -> dict:
+    rows = []
+    for user in users:
+        profile = _profile_of(user)
+        rows.append(
+            {
+                "author_profile": profile
+                and {"posts_count": profile.posts.count(), "user": {"username": user.username}}
+            }
+        )
+    return {"users": rows}
+
+
+def _authors_back_through_user(authors, users, groups) -> dict:
+    return {"authors": [{"user": {"author_profile": {"name": a.name}}} for a in authors]}
+
+
+def _groups_to_profiles(authors, users, groups) -> dict:
+    return {
+        "groups": [
+            {"user_set": [{"author_profile": {"name": u.author_profile.name}} for u in g]}
+            for g in groups
+        ]
+    }
+
+
+def _posts_to_counted_profile(authors, users, groups) -> dict:
+    from blog.models import Post
+
+    return {
+        "posts": [
+            {"author": {"user": {"author_profile": {"posts_count": n, "email": p.author.email}}}}
+            for p in Post.objects.select_related("author").order_by("pk")
+            for n in [p.author.posts.count()]
+        ]
+    }
+
+
+def _back_and_forth(authors, users, groups) -> dict:
+    return {
+        "authors": [
+            {"user": {"author_profile": {"user": {"username": a.user.username}}}} for a in authors
+        ]
+    }
+
+
+# A one-to-one read back through itself (`author.user.author_profile` is the author): Django's
+# prefetch and select_related cache the back-reference as the parent row, which was loaded
+# with a few columns only, and reading it loaded the others with one SELECT per row.
+# (document, its own statements, expected data); the session and the user cost 2 more.
+ONE_TO_ONE_BACK = [
+    (
+        "{ authors(limit: 100) { user { groups_count author_profile { name } } } }",
+        2,  # authors, their users (prefetched for the count)
+        _authors_back_through_user_counted,
+    ),
+    (
+        "{ users(limit: 100) { author_profile { posts_count user { username } } } }",
+        2,
+        _users_back_through_profile_counted,
+    ),
+    (
+        "{ authors(limit: 100) { user { author_profile { name } } } }",
+        1,  # joined
+        _authors_back_through_user,
+    ),
+    ("{ groups { user_set { author_profile { name } } } }", 2, _groups_to_profiles),
+    (
+        # the count read back through the one-to-one makes the author a level of its own
+        "{ posts(limit: 100) { author { user { author_profile { posts_count email } } } } }",
+        2,
+        _posts_to_counted_profile,
+    ),
+    (
+        "{ authors(limit: 100) { user { author_profile { user { username } } } } }",
+        1,
+        _back_and_forth,
+    ),
+]
+
+
+def _admin_data() -> tuple[list, list, list]:
+    from blog.models import Author
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    authors = list(Author.objects.select_related("user").order_by("pk"))
+    users = list(get_user_model().objects.order_by("pk"))
+    groups = [
+        list(g.user_set.select_related("author_profile").order_by("pk"))
+        for g in Group.objects.order_by("pk")
+    ]
+    return authors, users, groups
+
+
+@pytest.mark.parametrize(("document", "statements", "expected"), ONE_TO_ONE_BACK)
+def test_a_one_to_one_read_back_through_itself_costs_the_same_for_2_and_8_rows(
+    graphql, client, monkeypatch, document, statements, expected
+):
+    """Admin schema (auth.User exposed): both paths, 2 and 8 profiles, the same statements
+    and the same data."""
+    from django.contrib.auth import get_user_model
+
+    from django_graphql_auto.execution import engine
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="pw"))
+    real = engine.execute_compiled
+    answered = []
+
+    def compiled(*args):
+        result = real(*args)
+        answered.append(result is not None)
+        return result
+
+    counts: dict[tuple[str, int], int] = {}
+    for total, add in ((2, 2), (8, 6)):
+        _profiles(add)
+        for path, execute in (("compiled", compiled), ("general", lambda *args: None)):
+            monkeypatch.setattr(engine, "execute_compiled", execute)
+            with CaptureQueriesContext(connection) as queries:
+                data = graphql(document, path="/admin-graphql/").ok()
+            counts[path, total] = len(queries)
+            assert data == expected(*_admin_data()), path
+    assert answered == [True, True], "the compiled path should have answered"
+    assert set(counts.values()) == {2 + statements}, counts

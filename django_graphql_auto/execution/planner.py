@@ -208,6 +208,39 @@ def _prefetch_keep(info: Any) -> tuple[str, ...]:
     return ()
 
 
+def _back_reference(
+    relation: RelationField, target: ModelSchema, ms: ModelSchema
+) -> RelationField | None:
+    """The relation of `target` leading back to `ms` through the same one-to-one as
+    `relation` (`User.author_profile` for `Author.user`, and the other way round), if exposed;
+    None for any other relation. A one-to-one inherited from a parent model leads back to the
+    parent model, not to `ms`: not a back-reference here."""
+    info = relation.info
+    if info.kind == "one_to_one":
+        other = info.field.remote_field
+    elif info.kind == "reverse_one_to_one":
+        other = info.field.field
+    else:
+        return None
+    for candidate in target.relations.values():
+        if candidate.info.field is other and candidate.target is ms.model:
+            return candidate
+    return None
+
+
+def _split_back_reference(
+    relation: RelationField, target: ModelSchema, ms: ModelSchema, children: tuple[Selection, ...]
+) -> tuple[Any, tuple[Selection, ...], tuple[Selection, ...]]:
+    """(the back-reference of `relation` or None, the selections of `children` read on the
+    related row, the selections reading the back-reference: see `Planner._read_back`)."""
+    back = _back_reference(relation, target, ms)
+    if back is None:
+        return None, children, ()
+    own = tuple(child for child in children if child.name != back.name)
+    returning = tuple(child for child in children if child.name == back.name)
+    return back, own, returning
+
+
 class Planner:
     def __init__(self, ctx: Any):
         self.ctx = ctx
@@ -524,17 +557,53 @@ class Planner:
                 rows = prefetched_once(rows)
             level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
             return
-        needs_annotations = any(c.name in target.counts for c in selection.children)
-        if self.ctx.joinable(relation.target) and not needs_annotations:
+        back, children, returning = _split_back_reference(relation, target, ms, selection.children)
+        if self.ctx.joinable(relation.target) and not self._annotates(target, children):
             level.select_related.add(lookup)
             level.only.add(f"{lookup}__{target.info.pk_name}")
-            self._collect(target, selection.children, sub_path, f"{lookup}__", level)
-            return
-        keep = _prefetch_keep(info)
-        rows = self.shape(
-            target, self.ctx.visible(relation.target), selection.children, sub_path, keep
-        )
-        level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
+            self._collect(target, children, sub_path, f"{lookup}__", level)
+        else:
+            keep = _prefetch_keep(info)
+            rows = self.shape(target, self.ctx.visible(relation.target), children, sub_path, keep)
+            level.prefetches.append(Prefetch(lookup, rows, to_attr=slot_name(sub_path)))
+        for child in returning:
+            self._read_back(ms, target, back, child, sub_path, prefix, level)
+
+    def _read_back(
+        self,
+        ms: ModelSchema,
+        target: ModelSchema,
+        back: RelationField,
+        selection: Selection,
+        path: tuple[str, ...],
+        prefix: str,
+        level: _Level,
+    ) -> None:
+        """A one-to-one read back through itself (`author.user.author_profile`) is the parent
+        row, and Django caches it as such on the related row (its one-to-one prefetchers and
+        `select_related` both set the back-reference to the parent instance). So its selection
+        is collected on the parent's level: the parent row carries its columns, counts and
+        lists, under the slots of the back-reference's path. Left to its own level, the cached
+        parent (loaded with a few columns only) loaded the others with one SELECT per row."""
+        self.ctx.require_field(target.model, back.name)
+        self.ctx.require_relation(back)
+        self._collect(ms, selection.children, (*path, selection.key), prefix, level)
+
+    def _annotates(self, ms: ModelSchema, children: tuple[Selection, ...]) -> bool:
+        """Whether collecting `children` on a level of `ms` adds annotations (counts, its own
+        or those of a one-to-one read back through itself, collected on this level too): such
+        a level must be a queryset of its own, not a join."""
+        for selection in children:
+            if selection.name in ms.counts:
+                return True
+            relation = ms.relations.get(selection.name)
+            if relation is None or relation.many:
+                continue
+            target = self.bundle.models[relation.target]
+            returning = _split_back_reference(relation, target, ms, selection.children)[2]
+            if any(self._annotates(ms, child.children) for child in returning):
+                return True
+        return False
 
     def _count(self, relation: RelationField, arguments: dict[str, Any]) -> Any:
         target = self.bundle.models[relation.target]

@@ -82,6 +82,29 @@ class RelationshipInfo:
         """M2M sets can be written only when Django creates the through rows itself."""
         return self.through is None
 
+    @property
+    def parent_key(self) -> str:
+        """The field of the model holding this relation that the related rows' `remote_name`
+        lookup is compared with: "pk", unless the foreign key behind the relation points at
+        another unique column (`to_field`; `City.country` holds `Country.iso`). A correlated
+        subquery or a per-parent read keyed on the primary key would then compare an iso code
+        with an id: no row matches (SQLite), or the types clash (PostgreSQL)."""
+        if self.kind in ("reverse_foreign_key", "reverse_one_to_one"):
+            target = self.field.field.target_field
+        elif self.kind == "many_to_many":
+            target = _through_link(self.field, self.field.m2m_field_name())
+        elif self.kind == "reverse_many_to_many":
+            m2m = self.field.field
+            target = _through_link(m2m, m2m.m2m_reverse_field_name())
+        else:  # a forward to-one: its target's rows lead back here by this model's own key
+            return "pk"
+        return "pk" if target.primary_key else target.attname
+
+
+def _through_link(m2m: Any, name: str) -> Any:
+    """The field a many-to-many's join-table foreign key `name` points at."""
+    return m2m.remote_field.through._meta.get_field(name).target_field
+
 
 @dataclass(frozen=True)
 class MethodInfo:

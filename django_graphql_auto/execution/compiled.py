@@ -34,7 +34,6 @@ from graphql import (
 )
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.execution.filtering import parent_key
 from django_graphql_auto.execution.paths import slot_name
 from django_graphql_auto.execution.planner import (
     ListPlan,
@@ -355,7 +354,7 @@ class _FlatWriterCompiler:
                 sub_path = (*path, key)
                 inner = _FlatWriterCompiler(self.bundle)
                 child = inner.compile_plan(target, selection.children, sub_path)
-                parent = self._column(parent_key(relation.info))
+                parent = self._column(relation.info.parent_key)
                 self.lists.append((slot_name(sub_path), child, parent))
                 index = len(self.lists) - 1
                 if child.lists:

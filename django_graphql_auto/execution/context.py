@@ -144,13 +144,13 @@ class RequestContext:
             self._relations[model] = tuple(self.policy.object_relations(self, model))
         return self._relations[model]
 
-    def for_object_checks(
-        self, model: type[Model], rows: QuerySet, also: Iterable[str] = ()
-    ) -> QuerySet:
-        """`rows` loading, in the same query, what the object check reads on them (and `also`:
-        what the check of a row pointing at them reads through them), so a write that checks
-        many rows pays no query per row. Rows whose manager defers columns are left as they
-        are: `select_related` refuses to follow a deferred key."""
+    def visible_for_checks(self, model: type[Model], also: Iterable[str] = ()) -> QuerySet:
+        """The rows of `model` the caller may see (`visible`), loading in the same query what
+        the object check reads on them (and `also`: what the check of a row pointing at them
+        reads through them), so a write that checks many rows pays no query per row. Rows
+        whose manager defers columns are left as they are: `select_related` refuses to follow
+        a deferred key."""
+        rows = self.visible(model)
         paths = tuple(dict.fromkeys((*self.object_relations(model), *also)))
         if not paths or rows.query.deferred_loading[0]:
             return rows

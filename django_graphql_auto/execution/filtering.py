@@ -35,29 +35,6 @@ def within_int64(lookup: str, values: list[Any]) -> list[Any]:
     return [min(max(v, INT64_MIN), INT64_MAX) if isinstance(v, int) else v for v in values]
 
 
-def parent_key(info: Any) -> str:
-    """The field of the model holding relation `info` that the related rows' `remote_name`
-    lookup is compared with: "pk", unless the foreign key behind the relation points at another
-    unique column (`to_field`; `City.country` holds `Country.iso`). A correlated subquery or a
-    per-parent read keyed on the primary key would then compare an iso code with an id: no row
-    matches (SQLite), or the types clash (PostgreSQL)."""
-    field = info.field
-    if info.kind in ("reverse_foreign_key", "reverse_one_to_one"):
-        target = field.field.target_field
-    elif info.kind == "many_to_many":
-        target = _through_link(field, field.m2m_field_name())
-    elif info.kind == "reverse_many_to_many":
-        target = _through_link(field.field, field.field.m2m_reverse_field_name())
-    else:  # a forward to-one: its target's rows lead back here by this model's own key
-        return "pk"
-    return "pk" if target.primary_key else target.attname
-
-
-def _through_link(m2m: Any, name: str) -> Any:
-    """The field a many-to-many's join-table foreign key `name` points at."""
-    return m2m.remote_field.through._meta.get_field(name).target_field
-
-
 class FilterCompiler:
     def __init__(self, ctx: Any, argument: str = "filters"):
         self.ctx = ctx
@@ -201,6 +178,6 @@ class FilterCompiler:
         if info.forward and not info.many:
             matched = Q(**{f"{info.name}__in": rows.values(info.target_field)})
         else:
-            parent = OuterRef(parent_key(info))
+            parent = OuterRef(info.parent_key)
             matched = Q(Exists(rows.filter(**{info.remote_name: parent})))
         return ~matched if isnull else matched

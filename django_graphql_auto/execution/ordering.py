@@ -11,7 +11,6 @@ from typing import Any
 from django.db.models import F, OuterRef, Subquery
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.execution.filtering import parent_key
 from django_graphql_auto.permissions import VIEW
 from django_graphql_auto.schema.metadata import ModelSchema
 
@@ -55,7 +54,7 @@ def _expression(ctx: Any, ms: ModelSchema, item: dict, where: str, argument: str
     if info.forward:
         rows = ctx.visible(relation.target).filter(**{info.target_field: OuterRef(info.attname)})
     else:
-        parent = OuterRef(parent_key(info))
+        parent = OuterRef(info.parent_key)
         rows = ctx.visible(relation.target).filter(**{info.remote_name: parent})
     return Subquery(rows.order_by().annotate(gqa_order=inner).values("gqa_order")[:1]), direction
 

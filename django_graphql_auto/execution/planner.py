@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.db.models.query import ModelIterable
 
 from django_graphql_auto.execution.errors import bad_input
-from django_graphql_auto.execution.filtering import FilterCompiler, parent_key
+from django_graphql_auto.execution.filtering import FilterCompiler
 from django_graphql_auto.execution.late_annotations import annotate_chosen, annotated_after_window
 from django_graphql_auto.execution.ordering import compile_ordering
 from django_graphql_auto.execution.paths import slot_name
@@ -62,7 +62,9 @@ class ListPlan:
     stop: int
     annotations: dict[str, Any]
     lists: list[ListPlan] = field(default_factory=list)  # the rows' own lists (values only)
-    parent: str = "pk"  # the parent's attribute `remote` compares with (`parent_key`)
+    parent: str = (
+        "pk"  # the parent's attribute `remote` compares with (`RelationshipInfo.parent_key`)
+    )
 
     def for_parent(self, key: Any) -> QuerySet:
         """One parent's rows: WHERE parent = key LIMIT n, which is what the per-parent window
@@ -85,9 +87,10 @@ class _Level:
 
 def lists_read_as_values(info: Any) -> bool:
     """Whether `Planner.list_values` can read this to-many relation: a reverse foreign key,
-    grouped by its own column, which holds the parent's key (`parent_key`: the primary key or
-    a `to_field` column, which the caller reads as the parent key), or a many-to-many whose
-    join table points at primary keys (a `to_field` join table is left to the prefetch)."""
+    grouped by its own column, which holds the parent's key (`RelationshipInfo.parent_key`:
+    the primary key or a `to_field` column, which the caller reads as the parent key), or a
+    many-to-many whose join table points at primary keys (a `to_field` join table is left to
+    the prefetch)."""
     if info.kind == "reverse_foreign_key":
         return True
     if info.kind in ("many_to_many", "reverse_many_to_many"):
@@ -513,7 +516,7 @@ class Planner:
         lookup = prefix + info.name
         if info.forward and not info.many:
             level.only.add(lookup)  # the FK column the join or prefetch matches on
-        parent = parent_key(info)
+        parent = info.parent_key
         if parent != "pk":  # a `to_field` key the related rows hold: loaded, not deferred
             level.only.add(prefix + parent)
         if relation.many:
@@ -618,7 +621,7 @@ class Planner:
         # (`RequestContext.visible`), so a row repeats only as the list shows it (once per link
         # of a many-to-many through model).
         counted = (
-            rows.filter(**{remote: OuterRef(parent_key(relation.info))})
+            rows.filter(**{remote: OuterRef(relation.info.parent_key)})
             .order_by()
             .values(remote)
             .annotate(gqa_n=Count("pk"))

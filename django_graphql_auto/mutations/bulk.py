@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 
 from django_graphql_auto.execution.errors import bad_input
@@ -26,6 +25,7 @@ from django_graphql_auto.mutations.crud import (
     run_write,
 )
 from django_graphql_auto.mutations.events import ChangeEvent
+from django_graphql_auto.mutations.inputs import given_pk
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors, Payload
 from django_graphql_auto.mutations.writer import Writer, dotted
 from django_graphql_auto.permissions import ADD, CHANGE, DELETE
@@ -72,14 +72,6 @@ def _without_conflicts(write: Any) -> None:
         raise FieldErrors(
             [FieldError("__all__", ("A row conflicts with existing data.",), "invalid")]
         ) from None
-
-
-def _given_pk(pk: models.Field) -> bool:
-    """A primary key the create input gives (not numbered by the database, not the link to a
-    multi-table parent)."""
-    if isinstance(pk, AutoFieldMixin):
-        return False
-    return not getattr(pk.remote_field, "parent_link", False)
 
 
 class BulkWriter:
@@ -131,7 +123,7 @@ class BulkWriter:
     def _unique_sets(self) -> list[tuple[str, ...]]:
         opts = self.ms.model._meta
         sets = [(f.name,) for f in opts.concrete_fields if f.unique and not f.primary_key]
-        if _given_pk(opts.pk):
+        if given_pk(opts.pk):
             sets.append((opts.pk.name,))  # a key the input gives: two items may give the same
         sets += [tuple(fields) for fields in opts.unique_together]
         for constraint in opts.total_unique_constraints:

@@ -141,7 +141,7 @@ def lookup(ctx: Any, ms: ModelSchema, raw_id: Any, operation: str):
         pk = ms.model._meta.pk.to_python(raw_id)
     except ValidationError:
         return None
-    row = ctx.for_object_checks(ms.model, ctx.visible(ms.model)).filter(pk=pk).first()
+    row = ctx.visible_for_checks(ms.model).filter(pk=pk).first()
     return None if row is None or ctx.conceals(row, operation) else row
 
 

@@ -54,6 +54,12 @@ def _auto_pk(field: models.Field) -> bool:
     return field.primary_key and isinstance(field, AutoFieldMixin)  # Small, Big and plain
 
 
+def given_pk(pk: models.Field) -> bool:
+    """Whether a create input gives this primary key: not one the database numbers, nor the
+    link to a multi-table parent (set from the parent row)."""
+    return not _auto_pk(pk) and not getattr(pk.remote_field, "parent_link", False)
+
+
 def writable_scalar(scalar: ScalarField, *, update: bool = False) -> bool:
     """A primary key is given on create (unless the database numbers it) but never changed by
     an update: Django's `save()` would insert a second row under the new key, and the rows
@@ -219,9 +225,7 @@ def unsettable_required(ms: ModelSchema, create_fields: dict[str, InputField]) -
     settable = {spec.name for spec in create_fields.values()}
     missing = []
     for field in ms.model._meta.concrete_fields:
-        if field.primary_key and (
-            _auto_pk(field) or getattr(field.remote_field, "parent_link", False)
-        ):
+        if field.primary_key and not given_pk(field):
             continue
         if not field.editable or getattr(field, "auto_now", False):
             continue

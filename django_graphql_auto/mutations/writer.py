@@ -27,7 +27,7 @@ from django.db.models.fields.files import FieldFile
 
 from django_graphql_auto.execution.filtering import within_int64
 from django_graphql_auto.mutations.events import ChangeEvent
-from django_graphql_auto.mutations.inputs import InputField
+from django_graphql_auto.mutations.inputs import InputField, relation_required
 from django_graphql_auto.mutations.payloads import FieldError, FieldErrors
 from django_graphql_auto.mutations.uploads import check_upload
 from django_graphql_auto.permissions import ADD, CHANGE, DELETE, VIEW
@@ -171,7 +171,7 @@ class Writer:
         They come with the relations their object check reads, and `also` (the relations the
         check of a row connected to them reads through them), in the same query: checking a
         whole batch then costs no query per row."""
-        rows = self.ctx.for_object_checks(model, self.ctx.visible(model), also)
+        rows = self.ctx.visible_for_checks(model, also)
         rows = rows.filter(pk__in=within_int64("in", list(pks)))
         return {row.pk: row for row in rows if not self.ctx.conceals(row, operation)}
 
@@ -347,7 +347,7 @@ class Writer:
             if spec.kind != "connect" or (parent and spec.name == parent[0]):
                 continue
             info = spec.relation.info
-            if info.blank or info.has_default or getattr(instance, info.attname) is not None:
+            if not relation_required(spec.relation) or getattr(instance, info.attname) is not None:
                 continue
             other = self.case(f"nested_{spec.name}")
             errors.append(
@@ -484,7 +484,7 @@ class Writer:
         to a row they cannot see stays, as for `remove_tags`, which answers that such a row does
         not exist. Unlinking a row changes it as much as linking: each one passes the check."""
         kept = {row.pk for row in rows}
-        linked = self.ctx.for_object_checks(model, self.ctx.visible(model))
+        linked = self.ctx.visible_for_checks(model)
         linked = linked.filter(pk__in=manager.values("pk"))  # one query
         dropped = [
             row for row in linked if row.pk not in kept and not self.ctx.conceals(row, CHANGE)
